@@ -1,0 +1,78 @@
+/**
+ * One class of error per failure mode, each with a stable `code` (the undici/pino habit):
+ * callers branch on `err.code` or `instanceof`, never on message text.
+ */
+export class RegnotifyError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/**
+ * Writing to a sink that has been closed. The Go code has two such values
+ * (`sink: closed` and go-events' `events: sink closed`); one class serves both here.
+ */
+export class SinkClosedError extends RegnotifyError {
+  constructor(message = 'sink: closed') {
+    super('ERR_SINK_CLOSED', message);
+  }
+}
+
+/** Closing a sink twice, where the original reports it (`eventqueue: already closed`…). */
+export class AlreadyClosedError extends RegnotifyError {
+  constructor(what: string) {
+    super('ERR_ALREADY_CLOSED', `${what}: already closed`);
+  }
+}
+
+/** A received envelope that is not a valid notification envelope. Names the field at fault. */
+export class EnvelopeError extends RegnotifyError {
+  readonly field: string;
+  readonly problem: string;
+  constructor(field: string, problem: string) {
+    super('ERR_INVALID_ENVELOPE', field ? `${field}: ${problem}` : problem);
+    this.field = field;
+    this.problem = problem;
+  }
+}
+
+/** A configuration value that cannot be used. `key` is the dotted path of the offending key. */
+export class ConfigError extends RegnotifyError {
+  readonly key: string;
+  constructor(key: string, problem: string) {
+    super('ERR_CONFIG', `${key}: ${problem}`);
+    this.key = key;
+  }
+}
+
+/** An HTTP attempt that got a final status outside 200–399. */
+export class HttpStatusError extends RegnotifyError {
+  readonly status: number;
+  constructor(url: string, status: number, statusLine: string) {
+    super('ERR_HTTP_STATUS', `httpSink{${url}}: response status ${statusLine} unaccepted`);
+    this.status = status;
+  }
+}
+
+/** An HTTP attempt that got no final status: refused, reset, DNS, TLS, timeout, too many redirects. */
+export class HttpTransportError extends RegnotifyError {
+  constructor(url: string, detail: string, options?: { cause?: unknown }) {
+    super('ERR_HTTP_TRANSPORT', `httpSink{${url}}: error posting: ${detail}`, options);
+  }
+}
+
+/** The durable store (Redis) could not take or give the data; nothing was acknowledged. */
+export class StoreUnavailableError extends RegnotifyError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super('ERR_STORE_UNAVAILABLE', `store unavailable: ${detail}`, options);
+  }
+}
+
+/** Coerce anything thrown into an Error, once, at the edge. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === 'string' ? value : JSON.stringify(value));
+}
