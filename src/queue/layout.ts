@@ -1,0 +1,17 @@
+import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
+import type { EventsMediaTypeName } from '../events/types.js';
+
+/**
+ * Each stored event remembers the layout it was encoded in, as its BullMQ job name: `v1`
+ * (registry 2.x) or `v2` (registry 3.x). Delivery sends an event in its own layout unless the
+ * endpoint configures another.
+ */
+export type LayoutName = 'v1' | 'v2';
+
+export function layoutName(mediaType: EventsMediaTypeName): LayoutName {
+  return mediaType === EventsMediaTypeV2 ? 'v2' : 'v1';
+}
+
+export function layoutMediaType(name: string): EventsMediaTypeName {
+  return name === 'v2' ? EventsMediaTypeV2 : EventsMediaType;
+}

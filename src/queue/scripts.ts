@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from './connection.js';
+
+/**
+ * Lua run with EVALSHA, falling back to EVAL once when the server does not know the script
+ * (a restarted Redis, a new cluster node). Every key a script touches carries the endpoint's
+ * hash tag, so each script runs on one cluster slot.
+ */
+export class LuaScript {
+  private readonly sha: string;
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: RedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await client.call('EVALSHA', this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return client.call('EVAL', this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/**
+ * Reads the jobs next in line after the active head, head first, with the breaker state.
+ * BullMQ pushes new jobs on the left of `wait` and takes from the right, so the next job is
+ * the rightmost element.
+ *   KEYS: wait, breaker   ARGV: count, key base (`<prefix>:{ep-x}:`), head job id
+ *   → { recent, head attempts, { id, name, data, timestamp, attempts }... flattened }
+ */
+export const peekScript = new LuaScript(`
+local recent = tonumber(redis.call('HGET', KEYS[2], 'recent') or '0')
+local headAttempts = tonumber(redis.call('HGET', ARGV[2] .. ARGV[3], 'rn:att') or '0')
+local out = { recent, headAttempts }
+local n = tonumber(ARGV[1])
+if n > 0 then
+  local ids = redis.call('LRANGE', KEYS[1], -n, -1)
+  for i = #ids, 1, -1 do
+    local id = ids[i]
+    local h = redis.call('HMGET', ARGV[2] .. id, 'name', 'data', 'timestamp', 'rn:att')
+    if h[2] then
+      table.insert(out, id)
+      table.insert(out, h[1] or 'v1')
+      table.insert(out, h[2])
+      table.insert(out, h[3] or '0')
+      table.insert(out, h[4] or '0')
+    end
+  end
+end
+return out
+`);
+
+/**
+ * One failed attempt: counts it for the breaker (shared by every worker of the endpoint) and
+ * for the event, and — once `recent` reaches the threshold, or when the endpoint asked for a
+ * Retry-After — sets BullMQ's rate-limit key so that NO worker takes a job before the backoff
+ * has passed (workers honour it because they run with a `limiter`).
+ *   KEYS: breaker, limiter, job
+ *   ARGV: now, threshold, backoffMs, retryAfterMs (0 = none), reset first (1: successes of
+ *         this run came before this failure)
+ *   → { recent, attempts, waitMs }
+ */
+export const failureScript = new LuaScript(`
+if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'recent', 0) end
+local recent = redis.call('HINCRBY', KEYS[1], 'recent', 1)
+local attempts = 0
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  attempts = redis.call('HINCRBY', KEYS[3], 'rn:att', 1)
+end
+local now = tonumber(ARGV[1])
+local wait = 0
+if recent >= tonumber(ARGV[2]) then wait = tonumber(ARGV[3]) end
+local ra = tonumber(ARGV[4])
+if ra > wait then wait = ra end
+redis.call('HSET', KEYS[1], 'last', now, 'until', now + wait)
+if wait > 0 then
+  redis.call('SET', KEYS[2], '9007199254740991', 'PX', wait)
+end
+return { recent, attempts, wait }
+`);
+
+/**
+ * Ends a delivery run in one round trip: resets the breaker if anything succeeded since the
+ * last failure, adds the run's counters, dead-letters events that gave up, and removes the
+ * read-ahead jobs that were delivered or dead-lettered — only if they are still, in order,
+ * next in line (else another worker has them now, and they will simply be sent again).
+ *   KEYS: wait, breaker, metrics, dead
+ *   ARGV: key base, JSON { reset, counts: {field: n}, remove: [ids], dead: [entry JSON] }
+ *   → 1 removed / 0 left in place
+ */
+export const finishScript = new LuaScript(`
+local spec = cjson.decode(ARGV[2])
+if spec.reset then redis.call('HSET', KEYS[2], 'recent', 0) end
+for field, n in pairs(spec.counts) do
+  redis.call('HINCRBY', KEYS[3], field, n)
+end
+for _, entry in ipairs(spec.dead) do
+  redis.call('LPUSH', KEYS[4], entry)
+end
+local m = #spec.remove
+if m == 0 then return 1 end
+local tail = redis.call('LRANGE', KEYS[1], -m, -1)
+if #tail ~= m then return 0 end
+for i = 1, m do
+  if tail[m - i + 1] ~= spec.remove[i] then return 0 end
+end
+redis.call('LTRIM', KEYS[1], 0, -(m + 1))
+for i = 1, m do
+  redis.call('DEL', ARGV[1] .. spec.remove[i], ARGV[1] .. spec.remove[i] .. ':logs')
+end
+return 1
+`);

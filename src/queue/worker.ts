@@ -1,0 +1,149 @@
+import { hostname } from 'node:os';
+import { Queue, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import { toError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { HttpSink } from '../sinks/http.js';
+import type { HttpSinkOptions } from '../sinks/http.js';
+import type { RedisClient } from './connection.js';
+import { makeProcessor } from './delivery.js';
+import type { DeliveryPolicy } from './delivery.js';
+import { queueName } from './names.js';
+import { EndpointStore } from './store.js';
+
+export interface DeliveryEndpoint {
+  name: string;
+  url: string;
+  http: Omit<HttpSinkOptions, 'listeners' | 'dispatcher'>;
+  policy: DeliveryPolicy;
+  /** `strict`: one delivery in flight for the endpoint, across all processes, in order. */
+  ordering: 'strict' | 'parallel';
+  /** Deliveries in flight with `parallel` ordering. */
+  concurrency: number;
+}
+
+export interface WorkerTuning {
+  /** A crashed worker's job is taken over after about lockDuration + 2 × stalledInterval. */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+}
+
+export interface EndpointWorkerOptions {
+  /** A `worker` connection (maxRetriesPerRequest: null), shared by the process's workers. */
+  connection: RedisClient;
+  prefix: string;
+  endpoint: DeliveryEndpoint;
+  tuning: WorkerTuning;
+  logger: Logger;
+}
+
+/**
+ * Delivers one endpoint's queue. Any number of these, in any number of processes, may serve
+ * the same endpoint: the queue's global concurrency keeps strict endpoints to one delivery at
+ * a time, and the breaker's backoff (BullMQ's rate-limit key) binds them all.
+ */
+export class EndpointWorker {
+  private readonly worker: Worker<string, unknown, string>;
+  private readonly queue: Queue;
+  private readonly sink: HttpSink;
+  private readonly inFlight = new Map<string, AbortController>();
+  private closing = false;
+
+  constructor(private readonly options: EndpointWorkerOptions) {
+    const { endpoint, connection, prefix, tuning } = options;
+    const logger = options.logger.child({ endpoint: endpoint.name });
+    const strict = endpoint.ordering === 'strict';
+    this.sink = new HttpSink(endpoint.url, endpoint.http);
+    const store = new EndpointStore(connection, prefix, endpoint.name);
+    const policy: DeliveryPolicy = {
+      ...endpoint.policy,
+      readAhead: strict ? endpoint.policy.readAhead : 1,
+    };
+    const processor = makeProcessor({
+      policy,
+      store,
+      logger,
+      post: (body, o) => this.sink.post(body, o),
+      closing: () => this.closing,
+    });
+    this.queue = new Queue(queueName(endpoint.name), { connection, prefix });
+    this.queue.on('error', (err) => logger.error({ err: toError(err).message }, 'queue error'));
+    this.worker = new Worker<string, unknown, string>(
+      queueName(endpoint.name),
+      (job: Job<string, unknown, string>, token?: string, signal?: AbortSignal) =>
+        this.track(job, token, signal, processor),
+      {
+        connection,
+        prefix,
+        autorun: false,
+        concurrency: strict ? 1 : endpoint.concurrency,
+        lockDuration: tuning.lockDurationMs,
+        stalledInterval: tuning.stalledIntervalMs,
+        // A crash mid-delivery must never fail the job (= lose the event): stalled jobs go back
+        // to the head of the queue however often it happens.
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
+        // Without a limiter, a worker ignores the rate limit another worker set; with an
+        // unreachable max the limiter only ever carries the breaker's backoff.
+        limiter: { max: Number.MAX_SAFE_INTEGER, duration: 1000 },
+        // `true` (boolean) breaks completion in BullMQ 6.7 (see DESIGN.md); count 0 removes.
+        removeOnComplete: { count: 0 },
+        runRetryDelay: 1000,
+        name: `${hostname()}:${process.pid}`,
+      },
+    );
+    this.worker.on('error', (err) => logger.error({ err: toError(err).message }, 'worker error'));
+    this.worker.on('lockRenewalFailed', (ids: string[]) => {
+      for (const id of ids) {
+        logger.warn(
+          { eventId: id },
+          'lost the lock of the event being delivered: aborting the POST',
+        );
+        this.inFlight.get(id)?.abort(new Error('lock lost'));
+      }
+    });
+  }
+
+  private async track(
+    job: Job<string, unknown, string>,
+    token: string | undefined,
+    signal: AbortSignal | undefined,
+    processor: ReturnType<typeof makeProcessor>,
+  ): Promise<void> {
+    const controller = new AbortController();
+    const id = job.id ?? '';
+    this.inFlight.set(id, controller);
+    const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    try {
+      await processor(job, token, combined);
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  /** Sets the queue's global concurrency, then starts taking jobs. */
+  async start(): Promise<void> {
+    const { endpoint } = this.options;
+    await this.queue.setGlobalConcurrency(
+      endpoint.ordering === 'strict' ? 1 : endpoint.concurrency,
+    );
+    void this.worker.run().catch((err: unknown) => {
+      this.options.logger.error(
+        { endpoint: endpoint.name, err: toError(err).message },
+        'worker stopped',
+      );
+    });
+    await this.worker.waitUntilReady();
+  }
+
+  get running(): boolean {
+    return this.worker.isRunning();
+  }
+
+  /** Finishes the POST in flight (no new one starts), then stops. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.worker.close();
+    await this.queue.close();
+    await this.sink.close().catch(() => undefined);
+  }
+}
