@@ -1,0 +1,297 @@
+import { EnvelopeError } from '../errors.js';
+import { compactNode } from './gojson.js';
+import type { JsonNode, JsonObject } from './jsontree.js';
+import { bindExtraFields } from './rawcache.js';
+import type {
+  ActorRecord,
+  Descriptor,
+  Event,
+  Platform,
+  RequestRecord,
+  SourceRecord,
+  Target,
+} from './types.js';
+
+/**
+ * Validates one event of a parsed envelope and builds its typed view the way Go's decoder
+ * fills the structs (absent descriptor fields are `''`/`0`, absent records `{}`). Fields the
+ * schema does not know are kept: as properties of the typed object, and (bound in rawcache.ts)
+ * as their compact text, in the order they arrived.
+ */
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;
+const Base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const DescriptorKeys = [
+  'mediaType',
+  'digest',
+  'size',
+  'urls',
+  'annotations',
+  'data',
+  'platform',
+  'artifactType',
+];
+const TargetKeys = [
+  ...DescriptorKeys,
+  'length',
+  'repository',
+  'fromRepository',
+  'url',
+  'tag',
+  'references',
+];
+
+/** The members of one JSON object: the schema's (last duplicate wins, as in Go) and the rest. */
+class Members {
+  private readonly known = new Map<string, JsonNode>();
+  private readonly extras = new Map<string, JsonNode>();
+
+  constructor(
+    node: JsonNode | undefined,
+    readonly path: string,
+    knownKeys: readonly string[],
+  ) {
+    if (node?.kind !== 'object') throw invalid(path, 'must be an object', node);
+    for (const [k, v] of (node as JsonObject).entries) {
+      (knownKeys.includes(k) ? this.known : this.extras).set(k, v);
+    }
+  }
+
+  /** A present, non-null member. */
+  get(key: string): JsonNode | undefined {
+    const v = this.known.get(key);
+    return v?.kind === 'literal' && v.text === 'null' ? undefined : v;
+  }
+
+  str(key: string): string | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (v.kind !== 'string') throw invalid(`${this.path}.${key}`, 'must be a string', v);
+    return v.value;
+  }
+
+  int(key: string): number | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    const n = v.kind === 'number' && /^(?:0|[1-9][0-9]*)$/.test(v.text) ? Number(v.text) : -1;
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw invalid(`${this.path}.${key}`, 'must be a non-negative integer', v);
+    return n;
+  }
+
+  strings(key: string): string[] | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (v.kind !== 'array' || v.items.some((x) => x.kind !== 'string')) {
+      throw invalid(`${this.path}.${key}`, 'must be an array of strings', v);
+    }
+    return v.items.map((x) => (x.kind === 'string' ? x.value : ''));
+  }
+
+  stringMap(key: string): Record<string, string> | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    if (v.kind !== 'object')
+      throw invalid(`${this.path}.${key}`, 'must be an object of strings', v);
+    const out: Record<string, string> = {};
+    for (const [k, x] of v.entries) {
+      if (x.kind !== 'string') throw invalid(`${this.path}.${key}.${k}`, 'must be a string', x);
+      define(out, k, x.value);
+    }
+    return out;
+  }
+
+  /** Copy the unknown members onto `obj` (typed view) and bind their compact text. */
+  keepExtras<T extends object>(obj: T): T {
+    const texts = new Map<string, string>();
+    for (const [k, v] of this.extras) {
+      define(obj, k, plain(v));
+      texts.set(k, compactNode(v));
+    }
+    bindExtraFields(obj, texts);
+    return obj;
+  }
+}
+
+/** Build the typed, deep-frozen view of one event node. `path` prefixes error fields. */
+export function decodeEvent(node: JsonNode, path: string): Event {
+  const m = new Members(node, path, [
+    'id',
+    'timestamp',
+    'action',
+    'target',
+    'request',
+    'actor',
+    'source',
+  ]);
+  const id = m.str('id');
+  if (!id) throw invalid(`${path}.id`, 'must be a non-empty string', m.get('id'));
+  const timestamp = m.str('timestamp');
+  if (timestamp === undefined || !isRFC3339(timestamp)) {
+    throw invalid(`${path}.timestamp`, 'must be an RFC 3339 time', m.get('timestamp'));
+  }
+  const action = m.str('action');
+  if (action === undefined) throw invalid(`${path}.action`, 'must be a string', m.get('action'));
+  const event: Event = {
+    id,
+    timestamp,
+    action,
+    target: decodeTarget(new Members(m.get('target'), `${path}.target`, TargetKeys)),
+    request: decodeRequest(record(m, 'request', ['id', 'addr', 'host', 'method', 'useragent'])),
+    actor: decodeActor(record(m, 'actor', ['name'])),
+    source: decodeSource(record(m, 'source', ['addr', 'instanceID'])),
+  };
+  return deepFreeze(m.keepExtras(event));
+}
+
+function record(m: Members, key: string, keys: readonly string[]): Members {
+  const node = m.get(key) ?? { kind: 'object', entries: [] };
+  return new Members(node, `${m.path}.${key}`, keys);
+}
+
+function decodeTarget(m: Members): Target {
+  const t: Target = decodeDescriptorFields(m);
+  const length = m.int('length');
+  if (length !== undefined) t.length = length;
+  for (const key of ['repository', 'fromRepository', 'url', 'tag'] as const) {
+    const v = m.str(key);
+    if (v !== undefined) t[key] = v;
+  }
+  const refs = m.get('references');
+  if (refs !== undefined) {
+    const at = `${m.path}.references`;
+    if (refs.kind !== 'array') throw invalid(at, 'must be an array of descriptors', refs);
+    t.references = refs.items.map((d, i) =>
+      decodeDescriptor(new Members(d, `${at}[${i}]`, DescriptorKeys)),
+    );
+  }
+  return m.keepExtras(t);
+}
+
+function decodeDescriptor(m: Members): Descriptor {
+  return m.keepExtras(decodeDescriptorFields(m));
+}
+
+function decodeDescriptorFields(m: Members): Descriptor {
+  const d: Descriptor = {
+    mediaType: m.str('mediaType') ?? '',
+    digest: m.str('digest') ?? '',
+    size: m.int('size') ?? 0,
+  };
+  const urls = m.strings('urls');
+  if (urls !== undefined) d.urls = urls;
+  const annotations = m.stringMap('annotations');
+  if (annotations !== undefined) d.annotations = annotations;
+  const data = m.str('data');
+  if (data !== undefined) {
+    if (!Base64.test(data))
+      throw invalid(`${m.path}.data`, 'must be standard base64', m.get('data'));
+    d.data = data;
+  }
+  const platform = m.get('platform');
+  if (platform !== undefined)
+    d.platform = decodePlatform(new Members(platform, `${m.path}.platform`, PlatformKeys));
+  const artifactType = m.str('artifactType');
+  if (artifactType !== undefined) d.artifactType = artifactType;
+  return d;
+}
+
+const PlatformKeys = ['architecture', 'os', 'os.version', 'os.features', 'variant'];
+
+function decodePlatform(m: Members): Platform {
+  const p: Platform = { architecture: m.str('architecture') ?? '', os: m.str('os') ?? '' };
+  const version = m.str('os.version');
+  if (version !== undefined) p['os.version'] = version;
+  const features = m.strings('os.features');
+  if (features !== undefined) p['os.features'] = features;
+  const variant = m.str('variant');
+  if (variant !== undefined) p.variant = variant;
+  return m.keepExtras(p);
+}
+
+function decodeRequest(m: Members): RequestRecord {
+  const r: RequestRecord = { id: m.str('id') ?? '', method: '', useragent: '' };
+  const addr = m.str('addr');
+  if (addr !== undefined) r.addr = addr;
+  const host = m.str('host');
+  if (host !== undefined) r.host = host;
+  r.method = m.str('method') ?? '';
+  r.useragent = m.str('useragent') ?? '';
+  return m.keepExtras(r);
+}
+
+function decodeActor(m: Members): ActorRecord {
+  const a: ActorRecord = {};
+  const name = m.str('name');
+  if (name !== undefined) a.name = name;
+  return m.keepExtras(a);
+}
+
+function decodeSource(m: Members): SourceRecord {
+  const s: SourceRecord = {};
+  const addr = m.str('addr');
+  if (addr !== undefined) s.addr = addr;
+  const instanceID = m.str('instanceID');
+  if (instanceID !== undefined) s.instanceID = instanceID;
+  return m.keepExtras(s);
+}
+
+function isRFC3339(s: string): boolean {
+  const m = RFC3339.exec(s);
+  if (m === null) return false;
+  const [, y, mo, d, h, mi, sec, , , oh, om] = m.map((x) => (x === undefined ? 0 : Number(x)));
+  const days = new Date(Date.UTC(y ?? 0, mo ?? 0, 0)).getUTCDate(); // days in month mo
+  return (
+    (mo ?? 0) >= 1 &&
+    (mo ?? 0) <= 12 &&
+    (d ?? 0) >= 1 &&
+    (d ?? 0) <= days &&
+    (h ?? 0) < 24 &&
+    (mi ?? 0) < 60 &&
+    (sec ?? 0) < 60 &&
+    (oh ?? 0) < 24 &&
+    (om ?? 0) < 60
+  );
+}
+
+/** The JS value of a node the schema does not describe (numbers lose their text here only). */
+function plain(node: JsonNode): unknown {
+  switch (node.kind) {
+    case 'string':
+      return node.value;
+    case 'number':
+      return Number(node.text);
+    case 'literal':
+      return node.text === 'null' ? null : node.text === 'true';
+    case 'array':
+      return node.items.map(plain);
+    case 'object': {
+      const out = {};
+      for (const [k, v] of node.entries) define(out, k, plain(v));
+      return out;
+    }
+  }
+}
+
+/** Own data property, even for a key like `__proto__` (plain assignment would set the prototype). */
+function define(obj: object, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function invalid(field: string, problem: string, got: JsonNode | undefined): EnvelopeError {
+  if (got === undefined) return new EnvelopeError(field, problem);
+  const text = compactNode(got);
+  return new EnvelopeError(
+    field,
+    `${problem}, got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`,
+  );
+}

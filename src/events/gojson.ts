@@ -1,0 +1,141 @@
+import { parseJsonTree } from './jsontree.js';
+import type { JsonNode } from './jsontree.js';
+
+/**
+ * Go's `encoding/json` output, byte for byte: `json.Marshal`'s compact form (with Go's string
+ * escaping) and `json.Indent`. `json.MarshalIndent(v, "", "   ")` is exactly Marshal followed
+ * by Indent, so these two functions are all an envelope body needs (reference §1.4).
+ */
+
+// Anything Go escapes, plus every surrogate (paired ones are then let through one by one).
+// Matching control characters is the point here.
+// eslint-disable-next-line no-control-regex
+const NeedsEscape = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+const Hex = '0123456789abcdef';
+
+/** A JSON string literal as Go's encoder writes it (HTML-safe escaping on, as by default). */
+export function goQuote(s: string): string {
+  if (!NeedsEscape.test(s)) return `"${s}"`;
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let esc: string | undefined;
+    if (c === 0x22) esc = '\\"';
+    else if (c === 0x5c) esc = '\\\\';
+    else if (c === 0x0a) esc = '\\n';
+    else if (c === 0x0d) esc = '\\r';
+    else if (c === 0x09) esc = '\\t';
+    // Go 1.19 (registry 2.8) writes \b and \f as \u0008 and \u000c like any other control.
+    else if (c < 0x20 || c === 0x3c || c === 0x3e || c === 0x26)
+      esc = `\\u00${Hex[c >> 4]}${Hex[c & 15]}`;
+    else if (c === 0x2028 || c === 0x2029) esc = `\\u${c.toString(16)}`;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++; // a valid pair: raw UTF-8 on the wire
+        continue;
+      }
+      esc = '\\ufffd';
+    } else if (c >= 0xdc00 && c <= 0xdfff) esc = '\\ufffd';
+    if (esc === undefined) continue;
+    out += s.slice(start, i) + esc;
+    start = i + 1;
+  }
+  return `${out}${s.slice(start)}"`;
+}
+
+/** Compact Go-style text of a parsed JSON tree (keys, duplicates and number text as written). */
+export function compactNode(node: JsonNode): string {
+  switch (node.kind) {
+    case 'string':
+      return goQuote(node.value);
+    case 'number':
+    case 'literal':
+      return node.text;
+    case 'array':
+      return `[${node.items.map(compactNode).join(',')}]`;
+    case 'object':
+      return `{${node.entries.map(([k, v]) => `${goQuote(k)}:${compactNode(v)}`).join(',')}}`;
+  }
+}
+
+/**
+ * Re-emit any JSON text compact, keeping key order, duplicate keys and number text verbatim and
+ * re-escaping strings the Go way. Throws JsonSyntaxError on invalid JSON.
+ */
+export function compactGo(jsonText: string): string {
+  return compactNode(parseJsonTree(jsonText));
+}
+
+/**
+ * Go's `json.Indent(dst, src, "", indent)`: one element per line, `": "` after keys, empty
+ * objects and arrays kept as `{}` / `[]`, no trailing newline. Whitespace outside strings in
+ * the input is dropped, so any valid JSON text works, not only compact text.
+ */
+export function indentGo(compact: string, indent = '   '): string {
+  const parts: string[] = [];
+  let depth = 0;
+  let i = 0;
+  const n = compact.length;
+  const newline = (): void => {
+    parts.push('\n', indent.repeat(depth));
+  };
+  while (i < n) {
+    const c = compact[i];
+    if (c === '"') {
+      const end = stringEnd(compact, i);
+      parts.push(compact.slice(i, end));
+      i = end;
+      continue;
+    }
+    i++;
+    if (c === '{' || c === '[') {
+      // Go delays the newline until it sees the next token, so `{}` and `[]` stay on one line.
+      let j = i;
+      while (j < n && isSpace(compact.charCodeAt(j))) j++;
+      const close = c === '{' ? '}' : ']';
+      if (compact[j] === close) {
+        parts.push(c, close);
+        i = j + 1;
+        continue;
+      }
+      parts.push(c);
+      depth++;
+      newline();
+    } else if (c === '}' || c === ']') {
+      depth--;
+      newline();
+      parts.push(c);
+    } else if (c === ',') {
+      parts.push(',');
+      newline();
+    } else if (c === ':') {
+      parts.push(': ');
+    } else if (c !== undefined && !isSpace(c.charCodeAt(0))) {
+      // A run of number or literal characters: copy it whole.
+      let j = i;
+      while (j < n && !/[\s,:{}[\]"]/.test(compact[j] ?? '')) j++;
+      parts.push(compact.slice(i - 1, j));
+      i = j;
+    }
+  }
+  return parts.join('');
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Index just past the string literal that opens at `start`. */
+function stringEnd(s: string, start: number): number {
+  let i = start + 1;
+  for (;;) {
+    const q = s.indexOf('"', i);
+    if (q < 0) return s.length;
+    let backslashes = 0;
+    for (let k = q - 1; s[k] === '\\'; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    i = q + 1;
+  }
+}

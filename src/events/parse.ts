@@ -1,0 +1,122 @@
+import { EnvelopeError } from '../errors.js';
+import { decodeEvent } from './decode.js';
+import { compactNode } from './gojson.js';
+import { JsonSyntaxError, parseJsonTree } from './jsontree.js';
+import type { JsonNode } from './jsontree.js';
+import { bindRawEvent } from './rawcache.js';
+import { EventsMediaType, EventsMediaTypeV2 } from './types.js';
+import type { Event, EventsMediaTypeName } from './types.js';
+
+/**
+ * Reading envelopes a registry POSTs (reference §1.2–§1.3). Each event is kept twice: as a
+ * typed, frozen `Event`, and as its compact Go-JSON text (`raw`), which is what the queue stores
+ * and what re-encoding in the same layout gives back, byte for byte.
+ */
+
+export interface ParsedEnvelope {
+  events: Event[];
+  /** Each event's compact Go-JSON text, in order. */
+  raw: string[];
+  /** The layout the events arrived in. */
+  mediaType: EventsMediaTypeName;
+}
+
+export interface ParseOptions {
+  /** The request's Content-Type; decides the layout when it names an events media type. */
+  mediaType?: string;
+}
+
+// Go's decoder turns invalid UTF-8 into U+FFFD; TextDecoder does the same. A BOM is kept (and
+// so refused as invalid JSON), as Go would.
+const utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** Parse and validate an envelope body; throws EnvelopeError naming the field at fault. */
+export function parseEnvelope(
+  body: string | Uint8Array,
+  options: ParseOptions = {},
+): ParsedEnvelope {
+  const root = parseBody(typeof body === 'string' ? body : utf8.decode(body), 'body');
+  if (root.kind !== 'object') throw new EnvelopeError('body', 'must be a JSON object');
+  let list: JsonNode | undefined;
+  for (const [k, v] of root.entries) if (k === 'events') list = v; // last one wins, as in Go
+  if (list === undefined) throw new EnvelopeError('events', 'missing');
+  if (list.kind !== 'array' || list.items.length === 0) {
+    throw new EnvelopeError('events', 'must be a non-empty array');
+  }
+  const fromHeader = mediaTypeEssence(options.mediaType ?? '');
+  const mediaType = isEventsMediaType(fromHeader) ? fromHeader : detectLayout(list.items);
+  const events: Event[] = [];
+  const raw: string[] = [];
+  list.items.forEach((node, i) => {
+    const event = decodeEvent(node, `events[${i}]`);
+    const text = compactNode(node);
+    bindRawEvent(event, text, mediaType);
+    events.push(event);
+    raw.push(text);
+  });
+  return { events, raw, mediaType };
+}
+
+/**
+ * Parse one compact event text (as stored in the queue). The layout is detected from the text
+ * unless given; errors name the field under `event`.
+ */
+export function parseEvent(raw: string, mediaType?: EventsMediaTypeName): Event {
+  const node = parseBody(raw, 'event');
+  const event = decodeEvent(node, 'event');
+  bindRawEvent(event, compactNode(node), mediaType ?? detectLayout([node]));
+  return event;
+}
+
+export function isEventsMediaType(s: string): s is EventsMediaTypeName {
+  return s === EventsMediaType || s === EventsMediaTypeV2;
+}
+
+/** `type/subtype` of a Content-Type, lower-cased, without parameters. */
+export function mediaTypeEssence(contentType: string): string {
+  const semi = contentType.indexOf(';');
+  return (semi < 0 ? contentType : contentType.slice(0, semi)).trim().toLowerCase();
+}
+
+function parseBody(text: string, field: string): JsonNode {
+  try {
+    return parseJsonTree(text);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) throw new EnvelopeError(field, `not JSON: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Which registry wrote these events, judged from their descriptors: v1 (2.x) writes `size`
+ * before `digest` and omits empty ones; v2 (3.x) writes `digest` before `size`, always both.
+ */
+function detectLayout(events: readonly JsonNode[]): EventsMediaTypeName {
+  for (const event of events) {
+    const target = member(event, 'target');
+    const refs = member(target, 'references');
+    const descriptors = [target, ...(refs?.kind === 'array' ? refs.items : [])];
+    for (const d of descriptors) {
+      const verdict = descriptorLayout(d);
+      if (verdict !== undefined) return verdict;
+    }
+  }
+  return EventsMediaType;
+}
+
+function descriptorLayout(node: JsonNode | undefined): EventsMediaTypeName | undefined {
+  if (node?.kind !== 'object') return undefined;
+  const keys = node.entries.map(([k]) => k);
+  const size = keys.indexOf('size');
+  const digest = keys.indexOf('digest');
+  if (size >= 0 && digest >= 0) return size < digest ? EventsMediaType : EventsMediaTypeV2;
+  // Only the omitempty v1 layout can leave one of them out.
+  return EventsMediaType;
+}
+
+function member(node: JsonNode | undefined, key: string): JsonNode | undefined {
+  if (node?.kind !== 'object') return undefined;
+  let found: JsonNode | undefined;
+  for (const [k, v] of node.entries) if (k === key) found = v;
+  return found;
+}
