@@ -38,8 +38,11 @@ export class JsonSyntaxError extends SyntaxError {
   }
 }
 
-/** Go's decoder refuses nesting deeper than this; so do we (and the stack stays bounded). */
-const MaxDepth = 10_000;
+/**
+ * Nesting limit. Go's decoder stops at 10,000; the recursive walks here (parse, compact, freeze)
+ * would overflow V8's default stack well before that, and no event comes close to 1,000.
+ */
+const MaxDepth = 1_000;
 const NumberPattern = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const Escapes: Record<string, string> = {
   '"': '"',
