@@ -345,3 +345,262 @@ describe('e. stalled recovery after kill -9 of the worker holding the job', () =
     expect(picks.map((p) => p.id)).toEqual(['j2', 'j3']);
   });
 });
+
+describe('f. removeOnComplete in WorkerOptions', () => {
+  it('{ count: 0 } removes completed jobs entirely', async () => {
+    const name = queueName();
+    const client = connection();
+    const queue = makeQueue(name, client);
+    await addAll(queue, ['j1', 'j2', 'j3']);
+    let done = 0;
+    const { worker } = makeWorker(name, async () => undefined, { removeOnComplete: { count: 0 } });
+    worker.on('completed', () => done++);
+    await waitUntil(() => done === 3, { message: '3 completed events' });
+    expect(await queue.getCompletedCount()).toBe(0);
+    expect(await client.exists(key(name, 'j1'), key(name, 'j2'), key(name, 'j3'))).toBe(0);
+  });
+
+  it('pitfall: boolean true breaks completion (Lua error, lock gone, job stuck in active)', async () => {
+    const name = queueName();
+    const client = connection();
+    const queue = makeQueue(name, client);
+    await addAll(queue, ['j1']);
+    const { errors } = makeWorker(name, async () => undefined, {
+      removeOnComplete: true as unknown as KeepJobs, // what a JS caller (or a bad cast) can pass
+    });
+    await waitUntil(() => errors.length > 0, { message: 'worker error' });
+    expect(errors[0]?.message).toMatch(/attempt to index field 'keepJobs' \(a boolean value\)/);
+    expect(await queue.getJobState('j1')).toBe('active');
+    // The script removed the lock before failing (Redis does not roll back a failed script),
+    // so the stalled checker will hand the job out again: re-POSTed for ever.
+    expect(await client.exists(key(name, 'j1:lock'))).toBe(0);
+  });
+});
+
+describe('g. duplicate custom jobId', () => {
+  it('stores one job; add returns a Job with the id but the NEW (unstored) data; only the events stream tells', async () => {
+    const name = queueName();
+    const client = connection();
+    const queue = makeQueue(name, client);
+    const first = await queue.add('event', 'first', { jobId: 'dup' });
+    const second = await queue.add('event', 'second', { jobId: 'dup' });
+    expect(first.id).toBe('dup');
+    expect(second.id).toBe('dup');
+    expect(second.data).toBe('second'); // misleading: not what is stored
+    expect((await queue.getJob('dup'))?.data).toBe('first');
+    expect(await client.lrange(key(name, 'wait'), 0, -1)).toEqual(['dup']);
+    const events = await client.xrange(key(name, 'events'), '-', '+');
+    const kinds = events.map(([, fields]) => `${fields[1]}:${fields[3]}`);
+    expect(kinds).toEqual(['added:dup', 'waiting:dup', 'duplicated:dup']);
+  });
+});
+
+describe('h. abort signal, lock renewal failure, close()', () => {
+  it('passes an AbortSignal only to processors declaring a 3rd parameter', async () => {
+    const name = queueName();
+    const queue = makeQueue(name, connection());
+    await addAll(queue, ['j1', 'j2']);
+    const received: Array<AbortSignal | undefined> = [];
+    makeWorker(name, async (_job, _token, signal) => void received.push(signal));
+    await waitUntil(() => received.length === 2);
+    expect(received.every((s) => s instanceof AbortSignal)).toBe(true);
+
+    const other = queueName();
+    const otherQueue = makeQueue(other, connection());
+    await addAll(otherQueue, ['j1']);
+    const thirdArgs: unknown[] = [];
+    // BullMQ checks processor.length >= 3; a rest parameter has length 0.
+    makeWorker(other, async (...args: unknown[]) => void thirdArgs.push(args[2]));
+    await waitUntil(() => thirdArgs.length === 1);
+    expect(thirdArgs).toEqual([undefined]);
+  });
+
+  it("emits 'lockRenewalFailed' but does NOT abort the signal; cancelJob() does", async () => {
+    const name = queueName();
+    const client = connection();
+    const queue = makeQueue(name, client);
+    await addAll(queue, ['j1']);
+    const started = deferred<AbortSignal>();
+    const release = deferred();
+    const { worker } = makeWorker(
+      name,
+      async (_job, _token, signal) => {
+        started.resolve(signal!);
+        await release.promise;
+      },
+      { lockDuration: 1_000 },
+    );
+    const failedRenewals: string[][] = [];
+    worker.on('lockRenewalFailed', (ids) => failedRenewals.push(ids));
+    const signal = await started.promise;
+    await client.del(key(name, 'j1:lock')); // as if the lock had expired during a Redis outage
+    await waitUntil(() => failedRenewals.length > 0, { message: 'lockRenewalFailed' });
+    expect(failedRenewals[0]).toEqual(['j1']);
+    expect(signal.aborted).toBe(false);
+    expect(worker.cancelJob('j1', 'lock lost')).toBe(true);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBe('lock lost');
+    release.resolve();
+  });
+
+  it('close() waits for the active processor and its completion; close(true) does not', async () => {
+    const name = queueName();
+    const queue = makeQueue(name, connection());
+    await addAll(queue, ['j1', 'j2']);
+    const started = deferred();
+    const release = deferred();
+    const steps: string[] = [];
+    const { worker } = makeWorker(name, async (job) => {
+      if (job.id !== 'j1') return;
+      started.resolve();
+      await release.promise;
+      steps.push('processor done');
+    });
+    await started.promise;
+    const closing = new Promise<void>((resolve) => worker.once('closing', () => resolve()));
+    const closed = worker.close().then(() => steps.push('close resolved'));
+    await closing;
+    expect(await queue.getJobState('j1')).toBe('active');
+    release.resolve();
+    await closed;
+    expect(steps).toEqual(['processor done', 'close resolved']);
+    expect(await queue.getJobState('j1')).toBe('completed');
+    expect(await queue.getJobState('j2')).toBe('waiting'); // not fetched while closing
+
+    const forced = deferred();
+    const { worker: second } = makeWorker(name, async () => {
+      forced.resolve();
+      await new Promise(() => undefined); // never finishes
+    });
+    await forced.promise;
+    await second.close(true);
+    expect(await queue.getJobState('j2')).toBe('active'); // left for the stalled checker
+  });
+});
+
+/** A real 998-byte registry event (compact JSON), from a distribution 2.8.2 capture. */
+function realEvent(id: string): string {
+  return JSON.stringify({
+    id,
+    timestamp: '2026-11-28T04:41:25.630394073Z',
+    action: 'push',
+    target: {
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: 418,
+      digest: 'sha256:e87c1263cc39d22f20119e2b4462bbf0c93d32fcb1777eabb8e2ae2b9f104dbf',
+      length: 418,
+      repository: 'demo/app',
+      url: 'http://127.0.0.1:5001/v2/demo/app/manifests/sha256:e87c1263cc39d22f20119e2b4462bbf0c93d32fcb1777eabb8e2ae2b9f104dbf',
+      tag: 'v1',
+      references: [
+        {
+          mediaType: 'application/vnd.oci.image.config.v1+json',
+          size: 173,
+          digest: 'sha256:4caa08bf7f21a1572eec17d38603700554ab7a2a003d9fc1fdea01661d674fee',
+        },
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          size: 113,
+          digest: 'sha256:5609a81d0ee4db909973e5e786b509f5e58451535018aa626bfb540bd5bf0dae',
+        },
+      ],
+    },
+    request: {
+      id: '1c5247b8-408b-4284-abd1-3d1bc4ccfe2c',
+      addr: '127.0.0.1:59526',
+      host: '127.0.0.1:5001',
+      method: 'PUT',
+      useragent: 'skopeo/1.9.3',
+    },
+    actor: {},
+    source: { addr: 'vm:5001', instanceID: '6cc549f8-af1b-453d-bea6-c584dcfe0f5c' },
+  });
+}
+
+describe('i. job data as a bare JSON string, and memory per pending job', () => {
+  const ID = '52a15bf1-32e2-496d-9285-93d95c9ac4b2';
+
+  it('returns a string verbatim, but stores it JSON-encoded again (quotes escaped)', async () => {
+    const name = queueName();
+    const client = connection();
+    const queue = makeQueue(name, client);
+    const event = realEvent(ID);
+    await queue.add('event', event, { jobId: 'j1' });
+    const stored = await client.hget(key(name, 'j1'), 'data');
+    expect(stored).toBe(JSON.stringify(event));
+    const seen: string[] = [];
+    makeWorker(name, async (job) => void seen.push(job.data));
+    await waitUntil(() => seen.length === 1);
+    expect(seen[0]).toBe(event);
+    console.log(`[bullmq-mechanics] event ${event.length} B is stored as ${stored?.length} B`);
+  });
+
+  it('a ~1 KB job hash is compact (listpack) only when hash-max-listpack-value covers it', async () => {
+    const name = queueName();
+    const client = connection();
+    const queue = makeQueue(name, client);
+    const usage = async (jobId: string): Promise<[string, number]> => {
+      await queue.add('event', realEvent(jobId), { jobId });
+      const encoding = String(await client.object('ENCODING', key(name, jobId)));
+      return [encoding, Number(await client.memory('USAGE', key(name, jobId)))];
+    };
+    const [defaultEncoding, defaultBytes] = await usage('default');
+    await client.config('SET', 'hash-max-listpack-value', '2048');
+    try {
+      const [bigEncoding, bigBytes] = await usage('listpack');
+      console.log(
+        `[bullmq-mechanics] job hash MEMORY USAGE: ${defaultBytes} B (${defaultEncoding}, value limit 64) vs ` +
+          `${bigBytes} B (${bigEncoding}, limit 2048)`,
+      );
+      expect(defaultEncoding).toBe('hashtable');
+      expect(bigEncoding).toBe('listpack');
+      expect(bigBytes).toBeLessThan(defaultBytes);
+    } finally {
+      await client.config('SET', 'hash-max-listpack-value', '64');
+    }
+  });
+
+  it('used_memory per pending job over 5,000 adds: events stream capped or not, listpack or not', async () => {
+    const client = connection();
+    const perJob = async (
+      queueOpts: Partial<QueueOptions>,
+      listpackValue: number,
+    ): Promise<number> => {
+      await client.config('SET', 'hash-max-listpack-value', String(listpackValue));
+      const name = queueName();
+      const queue = makeQueue(name, client, queueOpts);
+      await queue.waitUntilReady();
+      const before = await usedMemory(client);
+      for (let start = 0; start < 5_000; start += 500) {
+        const batch = Array.from({ length: 500 }, (_, i) => {
+          const id = `${ID.slice(0, 30)}${String(start + i).padStart(6, '0')}`;
+          return { name: 'event', data: realEvent(id), opts: { jobId: id } };
+        });
+        await queue.addBulk(batch);
+      }
+      const bytes = Math.round(((await usedMemory(client)) - before) / 5_000);
+      await queue.obliterate({ force: true });
+      return bytes;
+    };
+    try {
+      const plain = await perJob({}, 64);
+      const capped = await perJob({ streams: { events: { maxLen: 10 } } }, 64);
+      const compact = await perJob({ streams: { events: { maxLen: 10 } } }, 2048);
+      console.log(
+        `[bullmq-mechanics] used_memory per pending 998 B event: ${plain} B (defaults), ` +
+          `${capped} B (events maxLen 10), ${compact} B (maxLen 10 + hash-max-listpack-value 2048)`,
+      );
+      expect(capped).toBeLessThan(plain);
+      expect(compact).toBeLessThan(capped);
+    } finally {
+      await client.config('SET', 'hash-max-listpack-value', '64');
+    }
+  });
+});
+
+async function usedMemory(client: Redis): Promise<number> {
+  const info = await client.info('memory');
+  const match = /^used_memory:(\d+)/m.exec(info);
+  if (match?.[1] === undefined) throw new Error('INFO memory has no used_memory');
+  return Number(match[1]);
+}
