@@ -1,0 +1,157 @@
+/**
+ * The keys of the registry's `notifications:` section, which regnotify reads with the original's
+ * meaning (reference §7), plus regnotify's own per-endpoint keys, lower-case like the registry's.
+ * This table is the documentation and the list of accepted keys (anything else inside an
+ * endpoint is an error); ./endpoint.ts turns the values into EndpointSettings.
+ *
+ * Environment: the registry's own override scheme, REGISTRY_NOTIFICATIONS_ + upper-cased Go
+ * field names joined by '_' (our keys follow the same pattern; a registry ignores them).
+ */
+
+export interface NotificationKey {
+  /** Path inside one endpoint (or inside `notifications` for section keys), dotted. */
+  key: string;
+  /** Upper-cased field path used by REGISTRY_NOTIFICATIONS_* variables, '_'-joined. */
+  field: string;
+  doc: string;
+  /** The default as a reader would write it. */
+  default: string;
+  /** true = the registry's own key; false = added by regnotify. */
+  registry: boolean;
+}
+
+export const SECTION_KEYS: readonly NotificationKey[] = [
+  {
+    key: 'events.includereferences',
+    field: 'EVENTCONFIG_INCLUDEREFERENCES',
+    doc: 'Add `references` (the descriptors a manifest points to) to manifest events.',
+    default: 'false',
+    registry: true,
+  },
+];
+
+const k = (key: string, doc: string, def: string, registry = false): NotificationKey => ({
+  key,
+  field: key.toUpperCase().replaceAll('.', '_'),
+  doc,
+  default: def,
+  registry,
+});
+
+export const ENDPOINT_KEYS: readonly NotificationKey[] = [
+  k(
+    'name',
+    'Endpoint name: required, unique, [A-Za-z0-9][A-Za-z0-9._-]{0,99} (it is part of Redis key names).',
+    '(required)',
+    true,
+  ),
+  k(
+    'disabled',
+    'true = the endpoint is kept in the list but gets no deliveries (the registry does not create it).',
+    'false',
+    true,
+  ),
+  k('url', 'Absolute http(s) URL the envelopes are POSTed to.', '(required)', true),
+  k(
+    'headers',
+    'Extra request headers; each value MUST be a list: `Authorization: [Bearer <token>]`. Names kept verbatim.',
+    '{}',
+    true,
+  ),
+  k(
+    'timeout',
+    'Timeout of one HTTP attempt: a Go duration (`1s`, `500ms`, `1h2m`) or an integer in NANOSECONDS. <= 0 → 1s.',
+    '1s',
+    true,
+  ),
+  k(
+    'threshold',
+    'Consecutive failed attempts retried at once; after that each retry waits `backoff`. <= 0 → 10.',
+    '10',
+    true,
+  ),
+  k(
+    'backoff',
+    'Wait between retries once `threshold` failures in a row are reached (Go duration). <= 0 → 1s.',
+    '1s',
+    true,
+  ),
+  k(
+    'ignoredmediatypes',
+    'Target media types whose events are not sent (legacy key, merged with ignore.mediatypes).',
+    '[]',
+    true,
+  ),
+  k('ignore.mediatypes', 'Target media types whose events are not sent.', '[]', true),
+  k(
+    'ignore.actions',
+    'Actions whose events are not sent: pull, push, mount, delete (independent of media types).',
+    '[]',
+    true,
+  ),
+  k(
+    'mediatype',
+    "Content-Type of the envelopes sent: application/vnd.docker.distribution.events.v1+json or …v2+json; '' = as received.",
+    "''",
+  ),
+  k(
+    'maxbatch',
+    'Up to this many consecutive pending events are packed into one envelope (1-1000; 1 = one event per POST, like the registry).',
+    '1',
+  ),
+  k(
+    'ordering',
+    'strict = in acceptance order, one delivery in flight; parallel = no order, `concurrency` in flight.',
+    'strict',
+  ),
+  k(
+    'concurrency',
+    'Deliveries in flight at once across all workers; > 1 needs ordering: parallel.',
+    '1',
+  ),
+  k(
+    'maxretries',
+    'Failed attempts after which an event goes to the dead-letter set; 0 = retry for ever (the registry).',
+    '0',
+  ),
+  k(
+    'maxage',
+    'Age (Go duration) after which an undelivered event goes to the dead-letter set; 0 = never.',
+    '0',
+  ),
+  k('retryafter', 'Honour Retry-After on 429/503 as the backoff.', 'false'),
+  k('tls.ca', 'PEM file of CA certificates to trust for this endpoint (read at start-up).', "''"),
+  k('tls.certificate', 'PEM file of the client certificate (with tls.key).', "''"),
+  k('tls.key', 'PEM file of the client private key (with tls.certificate).', "''"),
+  k('tls.insecureskipverify', 'Do not verify the server certificate (testing only).', 'false'),
+  k(
+    'repositories.include',
+    'Only events for repositories matching one of these globs (`*` = any run of characters); [] = all.',
+    '[]',
+  ),
+  k('repositories.exclude', 'No events for repositories matching one of these globs.', '[]'),
+  k(
+    'tags.include',
+    'Only events whose tag matches one of these globs (events without a tag pass); [] = all.',
+    '[]',
+  ),
+  k('tags.exclude', 'No events whose tag matches one of these globs.', '[]'),
+];
+
+/** Keys allowed directly inside `notifications:` (anything else: a warning, as yaml.v2 ignores it). */
+export const SECTION_TOP_KEYS: ReadonlySet<string> = new Set(['events', 'endpoints']);
+
+/** Keys allowed at `path` inside an endpoint ('' = the endpoint itself). */
+export function allowedEndpointKeys(path: string): Set<string> {
+  const prefix = path === '' ? '' : `${path}.`;
+  const out = new Set<string>();
+  for (const { key } of ENDPOINT_KEYS) {
+    if (key.startsWith(prefix)) out.add(key.slice(prefix.length).split('.')[0] ?? '');
+  }
+  return out;
+}
+
+/** The environment variable for a key of endpoint `index` ('<n>' in docs). */
+export function endpointEnvName(key: NotificationKey, index: number | '<n>'): string {
+  return `REGISTRY_NOTIFICATIONS_ENDPOINTS_${index}_${key.field}`;
+}

@@ -1,0 +1,182 @@
+/**
+ * One `notifications.endpoints[i]` entry → EndpointSettings. The registry's keys keep their Go
+ * meaning (durations, defaults applied as NewEndpoint does); on top, regnotify validates what it
+ * needs even where Go does not: the name becomes part of Redis keys, and an invalid URL would
+ * otherwise be retried for ever.
+ */
+import { ConfigError } from '../errors.js';
+import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
+import { nanosToMs } from './duration.js';
+import { allowedEndpointKeys } from './endpoint-schema.js';
+import type { EndpointMediaType, EndpointSettings, PatternFilter, TlsSettings } from './types.js';
+import {
+  readBool,
+  readDurationNs,
+  readHeaders,
+  readInt,
+  readMap,
+  readString,
+  readStringList,
+  rejectUnknownKeys,
+} from './values.js';
+
+/** Reads a PEM file named in the config; injected so tests need no files. */
+export type ReadTextFile = (path: string) => string;
+
+export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
+const MEDIA_TYPES: readonly string[] = ['', EventsMediaType, EventsMediaTypeV2];
+const DEFAULT_TIMEOUT_NS = 1_000_000_000;
+const DEFAULT_THRESHOLD = 10;
+const DEFAULT_BACKOFF_NS = 1_000_000_000;
+
+/** Go's endpoint defaults(): unset or <= 0 → the default. */
+function goDefault(v: number, def: number): number {
+  return v > 0 ? v : def;
+}
+
+function checkUrl(url: string, disabled: boolean, key: string): void {
+  // A disabled endpoint is never contacted, so a registry config may leave its URL empty.
+  if (url === '' && disabled) return;
+  let u: URL | undefined;
+  try {
+    u = new URL(url);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+    throw new ConfigError(
+      key,
+      `must be an absolute http:// or https:// URL, got ${JSON.stringify(url)}`,
+    );
+  }
+}
+
+function readRange(v: unknown, key: string, def: number, min: number, max: number): number {
+  const n = v === undefined || v === null ? def : readInt(v, key);
+  if (n < min || n > max) throw new ConfigError(key, `must be from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function readFilter(v: unknown, key: string): PatternFilter {
+  const map = readMap(v, key);
+  rejectUnknownKeys(map, new Set(['include', 'exclude']), key);
+  return {
+    include: readStringList(map['include'], `${key}.include`),
+    exclude: readStringList(map['exclude'], `${key}.exclude`),
+  };
+}
+
+function readTls(v: unknown, key: string, readText: ReadTextFile): TlsSettings {
+  const map = readMap(v, key);
+  rejectUnknownKeys(map, allowedEndpointKeys('tls'), key);
+  const pem = (field: string): string => {
+    const file = readString(map[field], `${key}.${field}`);
+    if (file === '') return '';
+    try {
+      return readText(file);
+    } catch (err) {
+      throw new ConfigError(
+        `${key}.${field}`,
+        `cannot read ${JSON.stringify(file)}: ${(err as Error).message}`,
+      );
+    }
+  };
+  const tls = {
+    ca: pem('ca'),
+    cert: pem('certificate'),
+    key: pem('key'),
+    insecureSkipVerify: readBool(map['insecureskipverify'], `${key}.insecureskipverify`),
+  };
+  if ((tls.cert === '') !== (tls.key === '')) {
+    throw new ConfigError(key, 'certificate and key must be given together');
+  }
+  return tls;
+}
+
+function readIgnore(v: unknown, key: string): EndpointSettings['ignore'] {
+  const map = readMap(v, key);
+  rejectUnknownKeys(map, allowedEndpointKeys('ignore'), key);
+  const actions = readStringList(map['actions'], `${key}.actions`);
+  actions.forEach((a, i) => {
+    if (!ACTIONS.has(a)) {
+      throw new ConfigError(
+        `${key}.actions[${i}]`,
+        `unknown action ${JSON.stringify(a)} (pull, push, mount, delete)`,
+      );
+    }
+  });
+  return { mediaTypes: readStringList(map['mediatypes'], `${key}.mediatypes`), actions };
+}
+
+function readDelivery(map: Record<string, unknown>, path: string) {
+  const mediaType = readString(map['mediatype'], `${path}.mediatype`);
+  if (!MEDIA_TYPES.includes(mediaType)) {
+    throw new ConfigError(
+      `${path}.mediatype`,
+      `must be '', ${EventsMediaType} or ${EventsMediaTypeV2}`,
+    );
+  }
+  const ordering = readString(map['ordering'], `${path}.ordering`) || 'strict';
+  if (ordering !== 'strict' && ordering !== 'parallel') {
+    throw new ConfigError(
+      `${path}.ordering`,
+      `must be strict or parallel, got ${JSON.stringify(ordering)}`,
+    );
+  }
+  const concurrency = readRange(map['concurrency'], `${path}.concurrency`, 1, 1, 1000);
+  if (concurrency > 1 && ordering !== 'parallel') {
+    throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
+  }
+  const maxAgeNs = readDurationNs(map['maxage'], `${path}.maxage`);
+  if (maxAgeNs < 0) throw new ConfigError(`${path}.maxage`, 'must not be negative');
+  return {
+    mediaType: mediaType as EndpointMediaType,
+    maxBatch: readRange(map['maxbatch'], `${path}.maxbatch`, 1, 1, 1000),
+    ordering: ordering as EndpointSettings['ordering'],
+    concurrency,
+    maxRetries: readRange(map['maxretries'], `${path}.maxretries`, 0, 0, Number.MAX_SAFE_INTEGER),
+    maxAgeMs: nanosToMs(maxAgeNs),
+    retryAfter: readBool(map['retryafter'], `${path}.retryafter`),
+  };
+}
+
+/** Parse and validate endpoint `raw` found at `path` (e.g. `notifications.endpoints[0]`). */
+export function parseEndpoint(
+  raw: unknown,
+  path: string,
+  readText: ReadTextFile,
+): EndpointSettings {
+  const map = readMap(raw, path);
+  rejectUnknownKeys(map, allowedEndpointKeys(''), path);
+  const name = readString(map['name'], `${path}.name`);
+  if (!ENDPOINT_NAME_PATTERN.test(name)) {
+    const problem =
+      name === ''
+        ? 'required'
+        : `must match ${ENDPOINT_NAME_PATTERN.source}, got ${JSON.stringify(name)}`;
+    throw new ConfigError(`${path}.name`, problem);
+  }
+  const disabled = readBool(map['disabled'], `${path}.disabled`);
+  const url = readString(map['url'], `${path}.url`);
+  checkUrl(url, disabled, `${path}.url`);
+  return {
+    name,
+    url,
+    disabled,
+    headers: readHeaders(map['headers'], `${path}.headers`),
+    timeoutMs: nanosToMs(
+      goDefault(readDurationNs(map['timeout'], `${path}.timeout`), DEFAULT_TIMEOUT_NS),
+    ),
+    threshold: goDefault(readInt(map['threshold'], `${path}.threshold`), DEFAULT_THRESHOLD),
+    backoffMs: nanosToMs(
+      goDefault(readDurationNs(map['backoff'], `${path}.backoff`), DEFAULT_BACKOFF_NS),
+    ),
+    ignoredMediaTypes: readStringList(map['ignoredmediatypes'], `${path}.ignoredmediatypes`),
+    ignore: readIgnore(map['ignore'], `${path}.ignore`),
+    ...readDelivery(map, path),
+    tls: readTls(map['tls'], `${path}.tls`, readText),
+    repositories: readFilter(map['repositories'], `${path}.repositories`),
+    tags: readFilter(map['tags'], `${path}.tags`),
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The convict schema of regnotify's own top-level sections — the documentation of every key:
+ * its doc, format, default and environment variable. The `notifications:` section is the
+ * registry's and is described in ./endpoint-schema.ts. Keys are written in YAML exactly as
+ * they appear here (camelCase); environment variables are REGNOTIFY_ + the upper-cased path.
+ */
+
+export interface SchemaLeaf {
+  doc: string;
+  /** A name from ./formats.ts, or the list of allowed values. */
+  format: string | readonly string[];
+  default: unknown;
+  env: string;
+  /** Value is a secret: redacted when printed, scrubbed from logs. */
+  sensitive?: boolean;
+}
+
+export interface SchemaNode {
+  [key: string]: SchemaLeaf | SchemaNode;
+}
+
+export function isLeaf(node: SchemaLeaf | SchemaNode): node is SchemaLeaf {
+  return 'default' in node && 'doc' in node;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const OWN_SECTIONS = ['redis', 'ingest', 'workers', 'metrics', 'logging'] as const;
+
+export const configSchema: SchemaNode = {
+  redis: {
+    url: {
+      doc: "Redis to keep the queues in, redis:// or rediss:// (user/password may be in the URL). '' = an embedded redis-server started by `regnotify start` (see redis.embedded).",
+      format: 'rn-redis-url',
+      default: '',
+      env: 'REGNOTIFY_REDIS_URL',
+      sensitive: true,
+    },
+    prefix: {
+      doc: 'Prefix of every Redis key regnotify writes; lets several deployments share one Redis.',
+      format: 'rn-string',
+      default: 'regnotify',
+      env: 'REGNOTIFY_REDIS_PREFIX',
+    },
+    commandTimeoutMs: {
+      doc: 'A Redis write by the ingest/bridge fails after this many ms (the ingest then answers 503 so the registry retries).',
+      format: 'rn-positive',
+      default: 5000,
+      env: 'REGNOTIFY_REDIS_COMMANDTIMEOUTMS',
+    },
+    connectTimeoutMs: {
+      doc: 'Timeout of one attempt to connect to Redis, in ms.',
+      format: 'rn-positive',
+      default: 10000,
+      env: 'REGNOTIFY_REDIS_CONNECTTIMEOUTMS',
+    },
+    cluster: {
+      nodes: {
+        doc: 'Redis Cluster seed nodes, host:port (comma list in the environment). Non-empty = use Redis Cluster instead of redis.url.',
+        format: 'rn-hostports',
+        default: [],
+        env: 'REGNOTIFY_REDIS_CLUSTER_NODES',
+      },
+    },
+    sentinel: {
+      name: {
+        doc: 'Sentinel master name; required when redis.sentinel.sentinels is set.',
+        format: 'rn-string',
+        default: '',
+        env: 'REGNOTIFY_REDIS_SENTINEL_NAME',
+      },
+      sentinels: {
+        doc: 'Redis Sentinel addresses, host:port (comma list in the environment). Non-empty = find the master through Sentinel.',
+        format: 'rn-hostports',
+        default: [],
+        env: 'REGNOTIFY_REDIS_SENTINEL_SENTINELS',
+      },
+    },
+    password: {
+      doc: 'Redis password (AUTH), used when the URL carries none; also for Cluster and Sentinel nodes.',
+      format: 'rn-string',
+      default: '',
+      env: 'REGNOTIFY_REDIS_PASSWORD',
+      sensitive: true,
+    },
+    embedded: {
+      dataDir: {
+        doc: 'Data directory (AOF files) of the embedded redis-server.',
+        format: 'rn-string',
+        default: './var/redis',
+        env: 'REGNOTIFY_REDIS_EMBEDDED_DATADIR',
+      },
+      bin: {
+        doc: 'redis-server executable for the embedded Redis (looked up in PATH).',
+        format: 'rn-string',
+        default: 'redis-server',
+        env: 'REGNOTIFY_REDIS_EMBEDDED_BIN',
+      },
+      port: {
+        doc: 'Port of the embedded Redis on 127.0.0.1; 0 = pick a free one.',
+        format: 'rn-port',
+        default: 0,
+        env: 'REGNOTIFY_REDIS_EMBEDDED_PORT',
+      },
+    },
+  },
+  ingest: {
+    enabled: {
+      doc: 'Run the HTTP ingest (the endpoint a registry POSTs its envelopes to) in this process.',
+      format: 'rn-bool',
+      default: true,
+      env: 'REGNOTIFY_INGEST_ENABLED',
+    },
+    addr: {
+      doc: "Listen address, host:port; ':5050' (Go style) = all interfaces.",
+      format: 'rn-addr',
+      default: '127.0.0.1:5050',
+      env: 'REGNOTIFY_INGEST_ADDR',
+    },
+    path: {
+      doc: 'URL path that accepts envelopes (POST).',
+      format: 'rn-url-path',
+      default: '/events',
+      env: 'REGNOTIFY_INGEST_PATH',
+    },
+    maxBodyBytes: {
+      doc: 'Largest accepted request body, in bytes (413 above).',
+      format: 'rn-positive',
+      default: 1048576,
+      env: 'REGNOTIFY_INGEST_MAXBODYBYTES',
+    },
+    auth: {
+      token: {
+        doc: "Bearer token the registry must send (put it in the registry endpoint's headers: Authorization: [Bearer <token>]). '' = not required.",
+        format: 'rn-string',
+        default: '',
+        env: 'REGNOTIFY_INGEST_AUTH_TOKEN',
+        sensitive: true,
+      },
+      username: {
+        doc: "Basic-auth user the registry must send. '' = not required.",
+        format: 'rn-string',
+        default: '',
+        env: 'REGNOTIFY_INGEST_AUTH_USERNAME',
+      },
+      password: {
+        doc: 'Basic-auth password (required with ingest.auth.username).',
+        format: 'rn-string',
+        default: '',
+        env: 'REGNOTIFY_INGEST_AUTH_PASSWORD',
+        sensitive: true,
+      },
+    },
+  },
+  workers: {
+    enabled: {
+      doc: 'Run delivery workers in this process.',
+      format: 'rn-bool',
+      default: true,
+      env: 'REGNOTIFY_WORKERS_ENABLED',
+    },
+    endpoints: {
+      doc: 'Names of the endpoints this process delivers to (comma list in the environment); [] = every enabled endpoint.',
+      format: 'rn-list',
+      default: [],
+      env: 'REGNOTIFY_WORKERS_ENDPOINTS',
+    },
+    lockDurationMs: {
+      doc: "How long a worker's claim on an in-flight delivery lasts without renewal (BullMQ lockDuration); bounds crash recovery time. Keep endpoint timeouts well under it.",
+      format: 'rn-positive',
+      default: 4000,
+      env: 'REGNOTIFY_WORKERS_LOCKDURATIONMS',
+    },
+    stalledIntervalMs: {
+      doc: 'How often workers look for deliveries abandoned by a crashed worker (BullMQ stalledInterval).',
+      format: 'rn-positive',
+      default: 2000,
+      env: 'REGNOTIFY_WORKERS_STALLEDINTERVALMS',
+    },
+    prefetch: {
+      doc: 'Events read ahead per Redis round trip by a strict-order worker (1-1000); after a crash up to this many events may be POSTed again.',
+      format: 'rn-prefetch',
+      default: 32,
+      env: 'REGNOTIFY_WORKERS_PREFETCH',
+    },
+  },
+  metrics: {
+    addr: {
+      doc: "Separate listen address for /metrics and /debug/vars, host:port. '' = served on the ingest listener only.",
+      format: 'rn-optional-addr',
+      default: '',
+      env: 'REGNOTIFY_METRICS_ADDR',
+    },
+  },
+  logging: {
+    level: {
+      doc: "Log level (pino). The top-level `log:` section belongs to the registry's config.yml and is ignored.",
+      format: LOG_LEVELS,
+      default: 'info',
+      env: 'REGNOTIFY_LOGGING_LEVEL',
+    },
+  },
+};
+
+/** Every leaf of a schema with its dotted path, in declaration order. */
+export function schemaLeaves(node: SchemaNode = configSchema, prefix = ''): [string, SchemaLeaf][] {
+  const out: [string, SchemaLeaf][] = [];
+  for (const [key, child] of Object.entries(node)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (isLeaf(child)) out.push([path, child]);
+    else out.push(...schemaLeaves(child, path));
+  }
+  return out;
+}

@@ -1,0 +1,118 @@
+/**
+ * The typed result of loading a configuration: camelCase, defaults applied, durations in ms.
+ * Where each value comes from and what it means is documented in ./schema.ts and
+ * ./endpoint-schema.ts (the schema is the documentation).
+ */
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type EndpointMediaType =
+  | ''
+  | 'application/vnd.docker.distribution.events.v1+json'
+  | 'application/vnd.docker.distribution.events.v2+json';
+
+export interface RedisSettings {
+  /** '' = embedded redis-server started by `regnotify start`. */
+  url: string;
+  prefix: string;
+  commandTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** Non-empty → Redis Cluster. */
+  cluster: { nodes: string[] };
+  sentinel: { name: string; sentinels: string[] };
+  password: string;
+  embedded: { dataDir: string; bin: string; port: number };
+}
+
+export interface IngestSettings {
+  enabled: boolean;
+  /** host:port; Go style ':5050' = all interfaces. */
+  addr: string;
+  path: string;
+  maxBodyBytes: number;
+  auth: { token: string; username: string; password: string };
+}
+
+export interface WorkerSettings {
+  enabled: boolean;
+  /** [] = every enabled endpoint. */
+  endpoints: string[];
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  prefetch: number;
+}
+
+export interface TlsSettings {
+  /** PEM text read from the configured files at load time ('' when not configured). */
+  ca: string;
+  cert: string;
+  key: string;
+  insecureSkipVerify: boolean;
+}
+
+export interface PatternFilter {
+  include: string[];
+  exclude: string[];
+}
+
+export interface EndpointSettings {
+  name: string;
+  url: string;
+  disabled: boolean;
+  headers: Record<string, string[]>;
+  /** Go defaults applied: <=0 → 1000 ms / 10 / 1000 ms. */
+  timeoutMs: number;
+  threshold: number;
+  backoffMs: number;
+  ignoredMediaTypes: string[];
+  ignore: { mediaTypes: string[]; actions: string[] };
+  /** '' = send the media type the event was received with. */
+  mediaType: EndpointMediaType;
+  maxBatch: number;
+  ordering: 'strict' | 'parallel';
+  concurrency: number;
+  /** 0 = never give up. */
+  maxRetries: number;
+  /** 0 = never. */
+  maxAgeMs: number;
+  retryAfter: boolean;
+  tls: TlsSettings;
+  repositories: PatternFilter;
+  tags: PatternFilter;
+}
+
+export interface NotificationSettings {
+  includeReferences: boolean;
+  /** In file order; disabled ones are kept with `disabled: true`. */
+  endpoints: EndpointSettings[];
+}
+
+export interface RegnotifyConfig {
+  redis: RedisSettings;
+  ingest: IngestSettings;
+  workers: WorkerSettings;
+  metrics: { addr: string };
+  logging: { level: LogLevel };
+  notifications: NotificationSettings;
+}
+
+export interface LoadedConfig {
+  config: RegnotifyConfig;
+  /** Things that were accepted but deserve a look (unknown keys the registry also ignores…). */
+  warnings: string[];
+  source: { file?: string };
+}
+
+export interface LoadOptions {
+  /** A YAML or JSON file; may be a registry's own config.yml. */
+  file?: string;
+  /** The environment (REGNOTIFY_* and REGISTRY_NOTIFICATIONS_*); nothing else is read. */
+  env?: Record<string, string | undefined>;
+  /** File-shaped values applied last, above the environment (tests, command-line flags). */
+  overrides?: object;
+}
+
+/** The endpoints the service delivers to: those not `disabled`, in file order. */
+export function enabledEndpoints(config: RegnotifyConfig): EndpointSettings[] {
+  return config.notifications.endpoints.filter((e) => !e.disabled);
+}
