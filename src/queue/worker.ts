@@ -14,7 +14,8 @@ import { EndpointStore } from './store.js';
 export interface DeliveryEndpoint {
   name: string;
   url: string;
-  http: Omit<HttpSinkOptions, 'listeners' | 'dispatcher'>;
+  /** `dispatcher` only in-process (tests, embedding): it does not travel through config. */
+  http: Omit<HttpSinkOptions, 'listeners'>;
   policy: DeliveryPolicy;
   /** `strict`: one delivery in flight for the endpoint, across all processes, in order. */
   ordering: 'strict' | 'parallel';

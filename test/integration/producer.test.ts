@@ -1,0 +1,130 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StoreUnavailableError } from '../../src/errors.js';
+import { createRedisClient } from '../../src/queue/connection.js';
+import { readEndpointStats } from '../../src/queue/stats.js';
+import { EndpointWorker } from '../../src/queue/worker.js';
+import {
+  endpointSpec,
+  fastTuning,
+  makeEvent,
+  startProducer,
+  uniqueName,
+} from '../helpers/delivery.js';
+import { startReceiver } from '../helpers/receiver.js';
+import { startRedis, useRedis } from '../helpers/redis-server.js';
+
+const redis = useRedis();
+const prefix = 'regnotify';
+const cleanups: (() => Promise<unknown>)[] = [];
+
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+describe('the durable producer is honest', () => {
+  it('rejects, within a bounded time, when Redis cannot store the event', async () => {
+    const own = await startRedis({ appendfsync: 'always' });
+    cleanups.push(() => own.stop());
+    const producer = await startProducer(own.url, prefix, [{ name: 'a' }]);
+    cleanups.push(() => producer.close());
+    await producer.sink.write(makeEvent(1, 'hp'));
+    await own.kill9();
+    const started = Date.now();
+    await expect(producer.sink.write(makeEvent(2, 'hp'))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(5000); // commandTimeout 2 s in the helper; no offline queue
+    // After the restart the event that was refused is not there, the acknowledged one is.
+    await own.restart();
+    const admin = own.client();
+    expect(await admin.lrange(`${prefix}:{ep-a}:wait`, 0, -1)).toEqual([makeEvent(1, 'hp').id]);
+    await admin.quit();
+  });
+
+  it('stores an event written twice while pending once', async () => {
+    const name = uniqueName('dup');
+    const producer = await startProducer(redis().url, prefix, [{ name }]);
+    cleanups.push(() => producer.close());
+    const ev = makeEvent(5, 'dup');
+    await producer.sink.write(ev);
+    await producer.sink.writeMany([ev, makeEvent(6, 'dup'), ev]);
+    const admin = redis().client();
+    cleanups.push(() => admin.quit());
+    expect(await admin.lrange(`${prefix}:{ep-${name}}:wait`, 0, -1)).toEqual([
+      makeEvent(6, 'dup').id,
+      ev.id,
+    ]);
+  });
+
+  it('routes each event to the endpoints whose filters want it', async () => {
+    const [all, noBlobs, noPulls, onlyProd] = ['all', 'noblobs', 'nopulls', 'prod'].map(
+      uniqueName,
+    ) as [string, string, string, string];
+    const producer = await startProducer(redis().url, prefix, [
+      { name: all },
+      { name: noBlobs, ignoredMediaTypes: ['application/octet-stream'] },
+      { name: noPulls, ignoredActions: ['pull'] },
+      { name: onlyProd, repositories: { include: ['prod/*'] } },
+    ]);
+    cleanups.push(() => producer.close());
+    const blob = {
+      ...makeEvent(1, 'rt'),
+      target: {
+        ...makeEvent(1, 'rt').target,
+        mediaType: 'application/octet-stream',
+        repository: 'prod/api',
+      },
+    };
+    const pull = { ...makeEvent(2, 'rt'), action: 'pull' };
+    const stored = await producer.sink.writeMany([blob, pull]);
+    expect(stored).toEqual({ [all]: 2, [noBlobs]: 1, [noPulls]: 1, [onlyProd]: 1 });
+  });
+});
+
+describe('endpoint metrics are cluster-wide', () => {
+  it('every process reads the same numbers, and pending is the real backlog', async () => {
+    const name = uniqueName('metrics');
+    const rx = await startReceiver({ respond: (_r, i) => (i === 0 ? 404 : 200) });
+    cleanups.push(() => rx.close());
+    const producer = await startProducer(redis().url, prefix, [{ name }]);
+    cleanups.push(() => producer.close());
+    await producer.sink.writeMany(Array.from({ length: 5 }, (_, i) => makeEvent(i, 'm')));
+    const one = redis().client();
+    const two = redis().client();
+    cleanups.push(
+      () => one.quit(),
+      () => two.quit(),
+    );
+    expect((await readEndpointStats(one, prefix, name)).pending).toBe(5);
+
+    const connection = createRedisClient({ url: redis().url }, 'worker');
+    const worker = new EndpointWorker({
+      connection,
+      prefix,
+      endpoint: endpointSpec(name, rx.url, { policy: { readAhead: 2 } }),
+      tuning: fastTuning,
+      logger: pino({ level: 'silent' }),
+    });
+    await worker.start();
+    await rx.waitFor(6, 10_000);
+    await worker.close();
+    await connection.quit();
+
+    const [a, b] = await Promise.all([
+      readEndpointStats(one, prefix, name),
+      readEndpointStats(two, prefix, name),
+    ]);
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({
+      pending: 0,
+      events: 5,
+      successes: 5,
+      failures: 1,
+      errors: 0,
+      dead: 0,
+    });
+    expect(a.statuses).toEqual({ '200 OK': 5, '404 Not Found': 1 });
+  });
+});
