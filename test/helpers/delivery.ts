@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Event } from '../../src/events/types.js';
 import { createRedisClient, waitReady } from '../../src/queue/connection.js';
 import type { RedisClient } from '../../src/queue/connection.js';
