@@ -1,0 +1,112 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { toError } from '../errors.js';
+import { sendError } from './respond.js';
+
+/** Answers a request and returns true, or returns false to let the next handler try. */
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export interface HttpServerOptions {
+  /** `host:port`; `:port` listens on all interfaces (Go style); port 0 picks a free port. */
+  addr: string;
+  handlers: readonly HttpHandler[];
+  logger: Logger;
+  /** Whole-request deadline (headers + body). Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections are closed after this long. Default 65 s (above common LB idle timeouts). */
+  keepAliveTimeoutMs?: number;
+  /** On close, connections still busy after this long are cut. Default 5 s. */
+  closeGraceMs?: number;
+}
+
+export interface RunningHttpServer {
+  /** `http://host:port`, with the port actually bound (127.0.0.1 stands in for "all interfaces"). */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface ListenAddress {
+  host: string | undefined;
+  port: number;
+}
+
+/** Parses `host:port`, `:port` and `[v6]:port`. An empty host means all interfaces. */
+export function parseListenAddress(addr: string): ListenAddress {
+  const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(addr.trim());
+  if (!m) throw new Error(`listen address "${addr}": expected host:port or :port`);
+  const host = m[1] ?? m[2] ?? '';
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`listen address "${addr}": port out of range`);
+  return { host: host === '' ? undefined : host, port };
+}
+
+/**
+ * A node:http server running `handlers` in order; the first that returns true owns the request,
+ * none → 404. A handler that throws gets a 500 (and a log line) instead of a hung request.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const { host, port } = parseListenAddress(options.addr);
+  const logger = options.logger;
+  const server = createServer(
+    {
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
+      headersTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 20_000),
+    },
+    (req, res) => void route(options.handlers, req, res, logger),
+  );
+  server.on('clientError', (err, socket) => {
+    logger.debug({ err }, 'http client error');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, ...(host === undefined ? {} : { host }) }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shownHost = host === undefined || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${bound}`;
+  logger.info({ addr: options.addr, url }, 'http server listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      const grace = setTimeout(() => server.closeAllConnections(), options.closeGraceMs ?? 5_000);
+      grace.unref();
+      server.close(() => {
+        clearTimeout(grace);
+        resolve();
+      });
+      // Idle keep-alive sockets would otherwise hold close() open until their timeout.
+      server.closeIdleConnections();
+    });
+    return closing;
+  };
+  return { url, port: bound, close };
+}
+
+async function route(
+  handlers: readonly HttpHandler[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  try {
+    for (const handler of handlers) {
+      if (await handler(req, res)) return;
+    }
+    sendError(res, 404, 'ERR_NOT_FOUND', `no such path: ${req.url ?? ''}`);
+  } catch (err) {
+    logger.error({ err: toError(err), method: req.method, url: req.url }, 'http handler failed');
+    if (!res.headersSent) sendError(res, 500, 'ERR_INTERNAL', 'internal error');
+    else res.destroy();
+  }
+}
