@@ -5,6 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import path from 'node:path';
 
 export interface SpawnNodeOptions {
   /** Added to (and overriding) the parent's environment. */
@@ -47,7 +49,8 @@ export function spawnNode(
   args: string[] = [],
   options: SpawnNodeOptions = {},
 ): Child {
-  const proc = spawn(process.execPath, [script, ...args], {
+  const [command, argv] = dieWithParent(process.execPath, [script, ...args]);
+  const proc = spawn(command, argv, {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
@@ -99,6 +102,33 @@ export async function reapChildren(): Promise<void> {
       `${leaked.length} child process(es) still running after the test, killed: ${list}`,
     );
   }
+}
+
+/**
+ * Wraps a command so the kernel SIGKILLs it when the test process dies (`setpriv --pdeathsig`,
+ * which then execs the command: the pid stays the command's own). Vitest ends its workers
+ * without running 'exit' handlers, so without this a failed or killed test run leaves
+ * redis-servers and workers behind. Falls back to the bare command where setpriv is missing.
+ */
+export function dieWithParent(command: string, args: string[]): [string, string[]] {
+  const setpriv = findOnPath('setpriv');
+  if (setpriv === undefined || process.platform !== 'linux') return [command, args];
+  return [setpriv, ['--pdeathsig', 'KILL', command, ...args]];
+}
+
+/** The full path of an executable on PATH, or undefined. */
+export function findOnPath(bin: string): string | undefined {
+  const dirs = (process.env['PATH'] ?? '').split(path.delimiter).filter((d) => d !== '');
+  for (const dir of dirs) {
+    const candidate = path.join(dir, bin);
+    try {
+      accessSync(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
 }
 
 function exitOf(proc: ChildProcess): Promise<ChildExit> {

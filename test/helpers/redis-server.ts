@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
+import { dieWithParent, findOnPath } from './processes.js';
 import { delay } from './wait.js';
 
 export interface StartRedisOptions {
@@ -195,7 +196,8 @@ interface LaunchedRedis {
 
 /** Spawns redis-server and resolves once it answers PING; rejects with its log otherwise. */
 async function launch(bin: string, args: string[], port: number): Promise<LaunchedRedis> {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = dieWithParent(bin, args);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   liveServers.add(child);
   let log = '';
   const append = (chunk: Buffer): void => {
@@ -264,20 +266,6 @@ export function freePort(): Promise<number> {
       );
     });
   });
-}
-
-function findOnPath(bin: string): string | undefined {
-  const dirs = (process.env['PATH'] ?? '').split(path.delimiter).filter((d) => d !== '');
-  for (const dir of dirs) {
-    const candidate = path.join(dir, bin);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
 }
 
 async function removeDir(dir: string): Promise<void> {

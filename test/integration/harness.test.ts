@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis, useRedis } from '../helpers/redis-server.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { dieWithParent, reapChildren, spawnNode } from '../helpers/processes.js';
 import { delay, waitUntil } from '../helpers/wait.js';
 
 describe('redis-server helper', () => {
@@ -49,15 +49,17 @@ describe('redis-server helper', () => {
 
   it('reports clients left open, and stop() removes its temp dir', async () => {
     const server = await startRedis();
-    const leaked = server.client();
-    await leaked.ping();
-    expect(server.openClients()).toHaveLength(1);
-    expect(server.openClients()[0]).toContain('harness.test.ts');
-    await leaked.quit();
-    expect(server.openClients()).toHaveLength(0);
-    const dir = server.dataDir;
-    await server.stop();
-    expect(existsSync(dir)).toBe(false);
+    try {
+      const leaked = server.client();
+      await leaked.ping();
+      expect(server.openClients()).toHaveLength(1);
+      expect(server.openClients()[0]).toContain('harness.test.ts');
+      await leaked.quit();
+      expect(server.openClients()).toHaveLength(0);
+    } finally {
+      await server.stop();
+    }
+    expect(existsSync(server.dataDir)).toBe(false);
   });
 
   it('passes extra arguments through', async () => {
@@ -165,4 +167,30 @@ describe('process helper', () => {
     expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
     await expect(child.waitForLine(/never/, 1_000)).rejects.toThrow(/exited first/);
   });
+
+  it('dieWithParent: a grandchild is killed when its parent dies without cleaning up', async () => {
+    const script = path.join(os.tmpdir(), `regnotify-parent-${process.pid}.mjs`);
+    writeFileSync(
+      script,
+      "import { spawn } from 'node:child_process';\n" +
+        'const [cmd, args] = JSON.parse(process.argv[2]);\n' +
+        "const g = spawn(cmd, args, { stdio: 'ignore' });\n" +
+        "console.log('grandchild ' + g.pid); setInterval(() => {}, 1000);\n",
+    );
+    const parent = spawnNode(script, [JSON.stringify(dieWithParent('sleep', ['60']))]);
+    const pid = Number((await parent.waitForLine(/^grandchild \d+$/, 5_000)).split(' ')[1]);
+    expect(isAlive(pid)).toBe(true);
+    parent.kill('SIGKILL');
+    await parent.exited;
+    await waitUntil(() => !isAlive(pid), { message: `grandchild ${pid} gone`, timeoutMs: 5_000 });
+  });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
