@@ -76,3 +76,26 @@ export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(typeof value === 'string' ? value : JSON.stringify(value));
 }
+
+/**
+ * A repository name, digest or URL root that the registry's reference grammar refuses (the Go
+ * bridge fails `reference.WithName`/`WithDigest` the same way). `what` says which part.
+ */
+export class InvalidReferenceError extends RegnotifyError {
+  readonly what: string;
+  readonly value: string;
+  constructor(what: string, value: string, problem: string) {
+    super('ERR_INVALID_REFERENCE', `invalid ${what} ${JSON.stringify(value)}: ${problem}`);
+    this.what = what;
+    this.value = value;
+  }
+}
+
+/** A manifest payload the bridge cannot describe: unknown media type or unparsable content. */
+export class ManifestError extends RegnotifyError {
+  readonly mediaType: string;
+  constructor(mediaType: string, problem: string, options?: { cause?: unknown }) {
+    super('ERR_INVALID_MANIFEST', `manifest ${JSON.stringify(mediaType)}: ${problem}`, options);
+    this.mediaType = mediaType;
+  }
+}
