@@ -4,7 +4,6 @@
  * Any problem throws one ConfigError naming the key (or the variable) at fault.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { parseNotifications } from './notifications.js';
 import { loadOwnSections } from './own-sections.js';
@@ -13,6 +12,7 @@ import { applyRegistryEnv, attributeToEnv } from './registry-env.js';
 import { OWN_SECTIONS } from './schema.js';
 import type { LoadedConfig, LoadOptions, NotificationSettings } from './types.js';
 import { isMap, readMap } from './values.js';
+import { parseGoYaml } from './yaml.js';
 import type { RawMap } from './values.js';
 
 /** Top-level sections of a registry's config.yml (v2 and v3): theirs, silently ignored. */
@@ -35,7 +35,7 @@ const REGISTRY_SECTIONS = new Set([
   'catalog',
 ]);
 
-/** Parse the file: `.json` as JSON, anything else as YAML 1.1 (what the registry's yaml.v2 reads). */
+/** Parse the file: `.json` as JSON, anything else as YAML (read as the registry's yaml.v2 does). */
 export function readConfigFile(file: string): RawMap {
   let text: string;
   try {
@@ -45,9 +45,7 @@ export function readConfigFile(file: string): RawMap {
   }
   let doc: unknown;
   try {
-    doc = file.endsWith('.json')
-      ? JSON.parse(text)
-      : parseYaml(text, { version: '1.1', merge: true });
+    doc = file.endsWith('.json') ? JSON.parse(text) : parseGoYaml(text);
   } catch (err) {
     throw new ConfigError(
       file,

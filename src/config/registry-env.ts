@@ -1,14 +1,14 @@
 /**
  * The registry's environment overrides for its `notifications:` section (reference §7):
  * REGISTRY_NOTIFICATIONS_ + upper-cased Go FIELD names (EVENTCONFIG, not `events`), '_'-joined;
- * a list index may equal the current length to append; every value is parsed as YAML (1.1, as
+ * a list index may equal the current length to append; every value is parsed as YAML (as
  * yaml.v2 does) into the field. Applied to the raw section before it is parsed, so the values get
  * exactly the same checks as the file's; `provenance` lets an error name the variable instead.
  */
-import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { ENDPOINT_KEYS } from './endpoint-schema.js';
 import { isMap } from './values.js';
+import { parseGoYaml } from './yaml.js';
 
 const PREFIX = 'REGISTRY_NOTIFICATIONS';
 
@@ -124,7 +124,7 @@ function compareSegments(a: string[], b: string[]): number {
 
 function parseValue(env: string, text: string): unknown {
   try {
-    return parseYaml(text, { version: '1.1' }) as unknown;
+    return parseGoYaml(text);
   } catch (err) {
     throw new ConfigError(env, `invalid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`);
   }
