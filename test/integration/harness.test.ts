@@ -1,10 +1,10 @@
 /**
  * The test helpers themselves: a harness that lies makes every integration test meaningless.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startRedis, useRedis } from '../helpers/redis-server.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import { dieWithParent, reapChildren, spawnNode } from '../helpers/processes.js';
@@ -150,10 +150,12 @@ describe('receiver helper', () => {
 });
 
 describe('process helper', () => {
+  const scripts = mkdtempSync(path.join(os.tmpdir(), 'regnotify-harness-'));
   afterEach(reapChildren);
+  afterAll(() => rmSync(scripts, { recursive: true, force: true }));
 
   it('waits for a line, and reaps (and reports) a leaked child', async () => {
-    const script = path.join(os.tmpdir(), `regnotify-child-${process.pid}.mjs`);
+    const script = path.join(scripts, 'child.mjs');
     writeFileSync(
       script,
       "console.log('ready ' + process.argv[2]); setInterval(() => {}, 1000);\n",
@@ -169,7 +171,7 @@ describe('process helper', () => {
   });
 
   it('dieWithParent: a grandchild is killed when its parent dies without cleaning up', async () => {
-    const script = path.join(os.tmpdir(), `regnotify-parent-${process.pid}.mjs`);
+    const script = path.join(scripts, 'parent.mjs');
     writeFileSync(
       script,
       "import { spawn } from 'node:child_process';\n" +
