@@ -1,11 +1,12 @@
-import { EnvelopeError } from '../errors.js';
+import type { JsonNode } from './jsontree.js';
 import { compactNode } from './gojson.js';
-import type { JsonNode, JsonObject } from './jsontree.js';
-import { bindExtraFields } from './rawcache.js';
+import { Members, invalid } from './members.js';
+import { bindRawEvent } from './rawcache.js';
 import type {
   ActorRecord,
   Descriptor,
   Event,
+  EventsMediaTypeName,
   Platform,
   RequestRecord,
   SourceRecord,
@@ -42,89 +43,16 @@ const TargetKeys = [
   'references',
 ];
 
-/** The members of one JSON object: the schema's (last duplicate wins, as in Go) and the rest. */
-class Members {
-  private readonly known = new Map<string, JsonNode>();
-  private readonly extras = new Map<string, JsonNode>();
-
-  constructor(
-    node: JsonNode | undefined,
-    readonly path: string,
-    knownKeys: readonly string[],
-  ) {
-    if (node?.kind !== 'object') throw invalid(path, 'must be an object', node);
-    for (const [k, v] of (node as JsonObject).entries) {
-      (knownKeys.includes(k) ? this.known : this.extras).set(k, v);
-    }
-  }
-
-  /** A present, non-null member. */
-  get(key: string): JsonNode | undefined {
-    const v = this.known.get(key);
-    return v?.kind === 'literal' && v.text === 'null' ? undefined : v;
-  }
-
-  str(key: string): string | undefined {
-    const v = this.get(key);
-    if (v === undefined) return undefined;
-    if (v.kind !== 'string') throw invalid(`${this.path}.${key}`, 'must be a string', v);
-    return v.value;
-  }
-
-  int(key: string): number | undefined {
-    const v = this.get(key);
-    if (v === undefined) return undefined;
-    const n = v.kind === 'number' && /^(?:0|[1-9][0-9]*)$/.test(v.text) ? Number(v.text) : -1;
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw invalid(`${this.path}.${key}`, 'must be a non-negative integer', v);
-    return n;
-  }
-
-  strings(key: string): string[] | undefined {
-    const v = this.get(key);
-    if (v === undefined) return undefined;
-    if (v.kind !== 'array' || v.items.some((x) => x.kind !== 'string')) {
-      throw invalid(`${this.path}.${key}`, 'must be an array of strings', v);
-    }
-    return v.items.map((x) => (x.kind === 'string' ? x.value : ''));
-  }
-
-  stringMap(key: string): Record<string, string> | undefined {
-    const v = this.get(key);
-    if (v === undefined) return undefined;
-    if (v.kind !== 'object')
-      throw invalid(`${this.path}.${key}`, 'must be an object of strings', v);
-    const out: Record<string, string> = {};
-    for (const [k, x] of v.entries) {
-      if (x.kind !== 'string') throw invalid(`${this.path}.${key}.${k}`, 'must be a string', x);
-      define(out, k, x.value);
-    }
-    return out;
-  }
-
-  /** Copy the unknown members onto `obj` (typed view) and bind their compact text. */
-  keepExtras<T extends object>(obj: T): T {
-    const texts = new Map<string, string>();
-    for (const [k, v] of this.extras) {
-      define(obj, k, plain(v));
-      texts.set(k, compactNode(v));
-    }
-    bindExtraFields(obj, texts);
-    return obj;
-  }
-}
-
-/** Build the typed, deep-frozen view of one event node. `path` prefixes error fields. */
-export function decodeEvent(node: JsonNode, path: string): Event {
-  const m = new Members(node, path, [
-    'id',
-    'timestamp',
-    'action',
-    'target',
-    'request',
-    'actor',
-    'source',
-  ]);
+/**
+ * Build the typed, deep-frozen view of one event node, bound to its compact text in the layout
+ * `mediaType` (the text is returned too). `path` prefixes error fields.
+ */
+export function decodeEvent(
+  node: JsonNode,
+  path: string,
+  mediaType: EventsMediaTypeName,
+): { event: Event; raw: string } {
+  const m = new Members(node, path, EventKeys);
   const id = m.str('id');
   if (!id) throw invalid(`${path}.id`, 'must be a non-empty string', m.get('id'));
   const timestamp = m.str('timestamp');
@@ -138,12 +66,17 @@ export function decodeEvent(node: JsonNode, path: string): Event {
     timestamp,
     action,
     target: decodeTarget(new Members(m.get('target'), `${path}.target`, TargetKeys)),
-    request: decodeRequest(record(m, 'request', ['id', 'addr', 'host', 'method', 'useragent'])),
+    request: decodeRequest(record(m, 'request', RequestKeys)),
     actor: decodeActor(record(m, 'actor', ['name'])),
     source: decodeSource(record(m, 'source', ['addr', 'instanceID'])),
   };
-  return deepFreeze(m.keepExtras(event));
+  const raw = compactNode(node);
+  bindRawEvent(m.keepExtras(event), raw, mediaType);
+  return { event: deepFreeze(event), raw };
 }
+
+const EventKeys = ['id', 'timestamp', 'action', 'target', 'request', 'actor', 'source'];
+const RequestKeys = ['id', 'addr', 'host', 'method', 'useragent'];
 
 function record(m: Members, key: string, keys: readonly string[]): Members {
   const node = m.get(key) ?? { kind: 'object', entries: [] };
@@ -255,43 +188,10 @@ function isRFC3339(s: string): boolean {
   );
 }
 
-/** The JS value of a node the schema does not describe (numbers lose their text here only). */
-function plain(node: JsonNode): unknown {
-  switch (node.kind) {
-    case 'string':
-      return node.value;
-    case 'number':
-      return Number(node.text);
-    case 'literal':
-      return node.text === 'null' ? null : node.text === 'true';
-    case 'array':
-      return node.items.map(plain);
-    case 'object': {
-      const out = {};
-      for (const [k, v] of node.entries) define(out, k, plain(v));
-      return out;
-    }
-  }
-}
-
-/** Own data property, even for a key like `__proto__` (plain assignment would set the prototype). */
-function define(obj: object, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
-}
-
-function invalid(field: string, problem: string, got: JsonNode | undefined): EnvelopeError {
-  if (got === undefined) return new EnvelopeError(field, problem);
-  const text = compactNode(got);
-  return new EnvelopeError(
-    field,
-    `${problem}, got ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`,
-  );
 }

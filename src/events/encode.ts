@@ -171,8 +171,10 @@ function encodeValue(v: unknown): string {
   throw new TypeError(`json: unsupported type: ${typeof v}`);
 }
 
+/** Sizes are Go int64s: refuse anything that would not marshal as a plain decimal integer. */
 function int(n: number): string {
-  return Number.isSafeInteger(n) ? String(n) : String(Math.trunc(n));
+  if (!Number.isSafeInteger(n)) throw new TypeError(`json: size must be an integer, got ${n}`);
+  return String(n);
 }
 
 function compareCodePoints(a: string, b: string): number {

@@ -53,10 +53,21 @@ export function compactNode(node: JsonNode): string {
     case 'number':
     case 'literal':
       return node.text;
-    case 'array':
-      return `[${node.items.map(compactNode).join(',')}]`;
-    case 'object':
-      return `{${node.entries.map(([k, v]) => `${goQuote(k)}:${compactNode(v)}`).join(',')}}`;
+    case 'array': {
+      let out = '[';
+      for (let i = 0; i < node.items.length; i++) {
+        out += (i === 0 ? '' : ',') + compactNode(node.items[i] as JsonNode);
+      }
+      return `${out}]`;
+    }
+    case 'object': {
+      let out = '{';
+      for (let i = 0; i < node.entries.length; i++) {
+        const [k, v] = node.entries[i] as readonly [string, JsonNode];
+        out += `${i === 0 ? '' : ','}${goQuote(k)}:${compactNode(v)}`;
+      }
+      return `${out}}`;
+    }
   }
 }
 
@@ -74,53 +85,44 @@ export function compactGo(jsonText: string): string {
  * the input is dropped, so any valid JSON text works, not only compact text.
  */
 export function indentGo(compact: string, indent = '   '): string {
-  const parts: string[] = [];
+  const lines: string[] = [];
+  const line = (depth: number): string => (lines[depth] ??= `\n${indent.repeat(depth)}`);
+  let out = '';
   let depth = 0;
+  let run = 0; // start of the text not yet copied to `out`
   let i = 0;
   const n = compact.length;
-  const newline = (): void => {
-    parts.push('\n', indent.repeat(depth));
-  };
   while (i < n) {
-    const c = compact[i];
-    if (c === '"') {
-      const end = stringEnd(compact, i);
-      parts.push(compact.slice(i, end));
-      i = end;
+    const c = compact.charCodeAt(i);
+    if (c === 0x22) {
+      i = stringEnd(compact, i); // copied later with the rest of the run
       continue;
     }
-    i++;
-    if (c === '{' || c === '[') {
-      // Go delays the newline until it sees the next token, so `{}` and `[]` stay on one line.
-      let j = i;
+    if (c === 0x7b || c === 0x5b) {
+      // '{' or '['. Go delays the newline until the next token, so `{}` and `[]` stay whole.
+      let j = i + 1;
       while (j < n && isSpace(compact.charCodeAt(j))) j++;
-      const close = c === '{' ? '}' : ']';
-      if (compact[j] === close) {
-        parts.push(c, close);
-        i = j + 1;
+      if (compact.charCodeAt(j) === c + 2) {
+        out += compact.slice(run, i + 1) + compact[j];
+        i = run = j + 1;
         continue;
       }
-      parts.push(c);
-      depth++;
-      newline();
-    } else if (c === '}' || c === ']') {
-      depth--;
-      newline();
-      parts.push(c);
-    } else if (c === ',') {
-      parts.push(',');
-      newline();
-    } else if (c === ':') {
-      parts.push(': ');
-    } else if (c !== undefined && !isSpace(c.charCodeAt(0))) {
-      // A run of number or literal characters: copy it whole.
-      let j = i;
-      while (j < n && !/[\s,:{}[\]"]/.test(compact[j] ?? '')) j++;
-      parts.push(compact.slice(i - 1, j));
-      i = j;
+      out += compact.slice(run, i + 1) + line(++depth);
+    } else if (c === 0x7d || c === 0x5d) {
+      out += compact.slice(run, i) + line(--depth) + compact[i];
+    } else if (c === 0x2c) {
+      out += `${compact.slice(run, i)},${line(depth)}`;
+    } else if (c === 0x3a) {
+      out += `${compact.slice(run, i)}: `;
+    } else if (isSpace(c)) {
+      out += compact.slice(run, i);
+    } else {
+      i++; // part of a number or literal: keep it in the run
+      continue;
     }
+    i = run = i + 1;
   }
-  return parts.join('');
+  return out + compact.slice(run);
 }
 
 function isSpace(c: number): boolean {

@@ -1,9 +1,7 @@
 import { EnvelopeError } from '../errors.js';
 import { decodeEvent } from './decode.js';
-import { compactNode } from './gojson.js';
 import { JsonSyntaxError, parseJsonTree } from './jsontree.js';
 import type { JsonNode } from './jsontree.js';
-import { bindRawEvent } from './rawcache.js';
 import { EventsMediaType, EventsMediaTypeV2 } from './types.js';
 import type { Event, EventsMediaTypeName } from './types.js';
 
@@ -48,11 +46,9 @@ export function parseEnvelope(
   const events: Event[] = [];
   const raw: string[] = [];
   list.items.forEach((node, i) => {
-    const event = decodeEvent(node, `events[${i}]`);
-    const text = compactNode(node);
-    bindRawEvent(event, text, mediaType);
-    events.push(event);
-    raw.push(text);
+    const decoded = decodeEvent(node, `events[${i}]`, mediaType);
+    events.push(decoded.event);
+    raw.push(decoded.raw);
   });
   return { events, raw, mediaType };
 }
@@ -63,9 +59,7 @@ export function parseEnvelope(
  */
 export function parseEvent(raw: string, mediaType?: EventsMediaTypeName): Event {
   const node = parseBody(raw, 'event');
-  const event = decodeEvent(node, 'event');
-  bindRawEvent(event, compactNode(node), mediaType ?? detectLayout([node]));
-  return event;
+  return decodeEvent(node, 'event', mediaType ?? detectLayout([node])).event;
 }
 
 export function isEventsMediaType(s: string): s is EventsMediaTypeName {

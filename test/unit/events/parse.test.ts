@@ -230,6 +230,13 @@ describe('parseEnvelope typed view', () => {
     expect(encodeEvent(e)).toContain('"size":12');
   });
 
+  it('a spread copy with a changed field does not reuse the cached bytes', () => {
+    const e = parseEnvelope(envelope(v1Event())).events[0]!;
+    expect(encodeEvent({ ...e, action: 'pull' })).toContain('"action":"pull"');
+    expect(encodeEvent({ ...e, target: { ...e.target, tag: 'v1' } })).toContain('"tag":"v1"');
+    expect(JSON.stringify(e)).toBe(JSON.stringify(structuredClone(e)));
+  });
+
   it('decodes bytes as UTF-8 with U+FFFD for invalid sequences', () => {
     const bytes = Buffer.concat([
       Buffer.from(

@@ -328,3 +328,13 @@ describe('timestamps (reference §1.5)', () => {
     expect(ZeroTimestamp).toBe('0001-01-01T00:00:00Z');
   });
 });
+
+describe('schema encoder guards', () => {
+  it('refuses sizes that Go could not marshal as int64', () => {
+    const e = deleteEvent({ mediaType: '', digest: '', size: 1.5 });
+    expect(() => encodeEvent(e, EventsMediaTypeV2)).toThrow(TypeError);
+    expect(() => encodeEvent({ ...e, target: { ...e.target, size: 0, length: 2.5 } })).toThrow(
+      TypeError,
+    );
+  });
+});
