@@ -81,9 +81,8 @@ function apply(node: unknown, spec: Spec, segs: string[], path: string, w: Walk)
     return w.value;
   }
   if (spec.kind === 'value') {
-    w.warnings.push(
-      `${w.env}: ${path} has no field ${rest.length ? segs.join('_') : seg}; ignored`,
-    );
+    // e.g. HEADERS_AUTHORIZATION: only whole values are taken (HEADERS as a YAML map).
+    w.warnings.push(`${w.env}: ${path} is set as a whole (no field ${segs.join('_')}); ignored`);
     return node;
   }
   if (spec.kind === 'list') {

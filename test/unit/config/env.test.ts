@@ -166,3 +166,18 @@ describe('REGISTRY_NOTIFICATIONS_* environment (the registry overrides)', () => 
     expect(warnings).toEqual([]);
   });
 });
+
+describe('REGISTRY_NOTIFICATIONS_* sub-fields of a value', () => {
+  it('warns and ignores HEADERS_<NAME>: headers are set as a whole YAML map', () => {
+    const { config, warnings } = loadConfig({
+      file: FILE,
+      env: { REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION: '[Bearer x]' },
+    });
+    expect(config.notifications.endpoints[0]?.headers).toEqual({});
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^REGISTRY_NOTIFICATIONS_ENDPOINTS_0_HEADERS_AUTHORIZATION: .* set as a whole/,
+      ),
+    ]);
+  });
+});
