@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
+import type { Logger } from '../log.js';
 import { EnvelopeError, SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
 import { isEventsMediaType, mediaTypeEssence, parseEnvelope } from '../events/parse.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
