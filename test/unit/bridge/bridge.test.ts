@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Bridge, newBridge, withTag } from '../../../src/bridge/bridge.js';
-import { MediaTypeOCIManifest } from '../../../src/bridge/manifest.js';
+import {
+  MediaTypeDockerManifestList,
+  MediaTypeOCIIndex,
+  MediaTypeOCIManifest,
+} from '../../../src/bridge/manifest.js';
 import type { Manifest } from '../../../src/bridge/manifest.js';
 import { URLBuilder } from '../../../src/bridge/urls.js';
 import { uuidv7 } from '../../../src/bridge/uuid.js';
@@ -229,6 +233,24 @@ describe('Bridge event construction', () => {
       'tag',
       'references',
     ]);
+  });
+
+  it("lists a manifest list's references with platforms, and omits an empty list", async () => {
+    const { bridge, sink } = createTestEnv();
+    const entry = { mediaType: MediaTypeOCIManifest, digest: `sha256:${'e'.repeat(64)}`, size: 5 };
+    const list = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaTypeDockerManifestList,
+      manifests: [{ ...entry, platform: { architecture: 'amd64', os: 'linux', features: ['x'] } }],
+    });
+    await bridge.manifestPushed(repo, { mediaType: MediaTypeDockerManifestList, payload: list });
+    const index = JSON.stringify({ schemaVersion: 2, manifests: [] });
+    await bridge.manifestPushed(repo, { mediaType: MediaTypeOCIIndex, payload: index });
+    const [fromList, fromIndex] = sink.events;
+    expect(fromList?.target.references).toEqual([
+      { ...entry, platform: { architecture: 'amd64', os: 'linux' } },
+    ]);
+    expect(fromIndex?.target).not.toHaveProperty('references');
   });
 
   it('rejects and writes nothing for an undescribable manifest', async () => {
