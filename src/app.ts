@@ -1,0 +1,220 @@
+/**
+ * The one place everything is wired together. Roles are switches: the all-in-one runs ingest
+ * and workers (and, with no Redis configured, a private redis-server); `ingest` and `work`
+ * processes run one role each, as many of them as you like, on any hosts.
+ */
+import { enabledEndpoints } from './config/types.js';
+import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
+import { startEmbeddedRedis } from './embedded/redis-server.js';
+import type { EmbeddedRedis } from './embedded/redis-server.js';
+import { toError } from './errors.js';
+import { createIngestHandler } from './http/ingest.js';
+import { createOpsHandler, redisCheck, workersCheck } from './http/ops.js';
+import { startHttpServer } from './http/server.js';
+import type { RunningHttpServer } from './http/server.js';
+import type { Logger } from './log.js';
+import { createExpvar } from './metrics/expvar.js';
+import { createMetrics } from './metrics/prometheus.js';
+import { checkRedisServer, createRedisClient, waitReady } from './queue/connection.js';
+import type { RedisClient, RedisSettings } from './queue/connection.js';
+import { DurableSink } from './queue/producer.js';
+import type { ProducerEndpoint } from './queue/producer.js';
+import { readEndpointStats } from './queue/stats.js';
+import { EndpointWorker } from './queue/worker.js';
+import type { DeliveryEndpoint } from './queue/worker.js';
+
+export interface AppRoles {
+  ingest: boolean;
+  workers: boolean;
+}
+
+export interface App {
+  readonly redisUrl: string;
+  /** The ingest/ops listener, when one runs. */
+  readonly httpUrl: string | undefined;
+  readonly sink: DurableSink | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartAppOptions {
+  config: RegnotifyConfig;
+  roles: AppRoles;
+  logger: Logger;
+}
+
+export function producerEndpoint(ep: EndpointSettings): ProducerEndpoint {
+  return {
+    name: ep.name,
+    ignoredMediaTypes: [...ep.ignore.mediaTypes, ...ep.ignoredMediaTypes],
+    ignoredActions: ep.ignore.actions,
+    repositories: ep.repositories,
+    tags: ep.tags,
+  };
+}
+
+export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): DeliveryEndpoint {
+  const tls = ep.tls;
+  return {
+    name: ep.name,
+    url: ep.url,
+    http: {
+      timeoutMs: ep.timeoutMs,
+      headers: ep.headers,
+      tls: {
+        ...(tls.ca ? { ca: tls.ca } : {}),
+        ...(tls.cert ? { cert: tls.cert } : {}),
+        ...(tls.key ? { key: tls.key } : {}),
+        insecureSkipVerify: tls.insecureSkipVerify,
+      },
+    },
+    policy: {
+      threshold: ep.threshold,
+      backoffMs: ep.backoffMs,
+      maxBatch: ep.maxBatch,
+      readAhead,
+      maxRetries: ep.maxRetries,
+      maxAgeMs: ep.maxAgeMs,
+      retryAfter: ep.retryAfter,
+      mediaType: ep.mediaType,
+    },
+    ordering: ep.ordering,
+    concurrency: ep.concurrency,
+  };
+}
+
+function redisSettings(config: RegnotifyConfig, url: string): RedisSettings {
+  const r = config.redis;
+  return {
+    url,
+    cluster: r.cluster,
+    sentinel: r.sentinel,
+    ...(r.password ? { password: r.password } : {}),
+    commandTimeoutMs: r.commandTimeoutMs,
+    connectTimeoutMs: r.connectTimeoutMs,
+  };
+}
+
+function usesEmbeddedRedis(config: RegnotifyConfig): boolean {
+  const r = config.redis;
+  return !r.url && r.cluster.nodes.length === 0 && r.sentinel.sentinels.length === 0;
+}
+
+export async function startApp(options: StartAppOptions): Promise<App> {
+  const { config, roles, logger } = options;
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const fn of closers.reverse()) {
+      await fn().catch((err: unknown) =>
+        logger.error({ err: toError(err).message }, 'error while stopping'),
+      );
+    }
+  };
+  try {
+    let redisUrl = config.redis.url;
+    let embedded: EmbeddedRedis | undefined;
+    if (usesEmbeddedRedis(config)) {
+      embedded = await startEmbeddedRedis({ ...config.redis.embedded, logger });
+      closers.push(() => embedded!.stop());
+      redisUrl = embedded.url;
+      logger.info(
+        { dataDir: embedded.dataDir, port: embedded.port },
+        'embedded redis-server started (AOF on)',
+      );
+    }
+    const settings = redisSettings(config, redisUrl);
+    const clients: RedisClient[] = [];
+    const client = (role: 'producer' | 'worker') => {
+      const c = createRedisClient(settings, role);
+      c.on('error', (err: unknown) =>
+        logger.warn({ role, err: toError(err).message }, 'redis connection error'),
+      );
+      clients.push(c);
+      return c;
+    };
+    closers.push(async () => Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect()))));
+
+    const endpoints = enabledEndpoints(config);
+    const admin = client('worker');
+    await waitReady(admin, config.redis.connectTimeoutMs * 2);
+    for (const warning of await checkRedisServer(admin)) logger.warn(warning);
+
+    const workers: EndpointWorker[] = [];
+    if (roles.workers) {
+      const wanted = config.workers.endpoints;
+      const selected = endpoints.filter((ep) => wanted.length === 0 || wanted.includes(ep.name));
+      const unknown = wanted.filter((n) => !endpoints.some((ep) => ep.name === n));
+      if (unknown.length > 0)
+        throw new Error(`workers.endpoints: no enabled endpoint named ${unknown.join(', ')}`);
+      for (const ep of selected) {
+        const worker = new EndpointWorker({
+          connection: admin,
+          prefix: config.redis.prefix,
+          endpoint: deliveryEndpoint(ep, config.workers.prefetch),
+          tuning: {
+            lockDurationMs: config.workers.lockDurationMs,
+            stalledIntervalMs: config.workers.stalledIntervalMs,
+          },
+          logger,
+        });
+        closers.push(() => worker.close());
+        await worker.start();
+        workers.push(worker);
+      }
+      logger.info({ endpoints: selected.map((ep) => ep.name) }, 'delivery workers started');
+    }
+
+    let sink: DurableSink | undefined;
+    const readStats = (name: string) => readEndpointStats(admin, config.redis.prefix, name);
+    const metrics = createMetrics({ endpoints: endpoints.map((ep) => ep.name), readStats });
+    const ops = createOpsHandler({
+      logger,
+      metrics,
+      expvar: createExpvar({ endpoints, readStats }),
+      checks: [
+        redisCheck(admin),
+        ...(roles.workers ? [workersCheck(() => workers.every((w) => w.running))] : []),
+      ],
+    });
+    let server: RunningHttpServer | undefined;
+    if (roles.ingest) {
+      const producer = client('producer');
+      await waitReady(producer, config.redis.connectTimeoutMs * 2);
+      sink = new DurableSink({
+        client: producer,
+        prefix: config.redis.prefix,
+        endpoints: endpoints.map(producerEndpoint),
+      });
+      const s = sink;
+      closers.push(() => s.close());
+      const ingest = createIngestHandler({
+        sink,
+        path: config.ingest.path,
+        maxBodyBytes: config.ingest.maxBodyBytes,
+        auth: config.ingest.auth,
+        logger,
+        observe: metrics.observeIngest,
+      });
+      server = await startHttpServer({
+        addr: config.ingest.addr,
+        handlers: [ingest, ops],
+        logger,
+      });
+      const srv = server;
+      closers.push(() => srv.close());
+      logger.info({ url: srv.url, path: config.ingest.path }, 'ingest listening');
+    }
+    if (config.metrics.addr) {
+      const opsServer = await startHttpServer({
+        addr: config.metrics.addr,
+        handlers: [ops],
+        logger,
+      });
+      closers.push(() => opsServer.close());
+      logger.info({ url: opsServer.url }, 'health and metrics listening');
+    }
+    return { redisUrl, httpUrl: server?.url, sink, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

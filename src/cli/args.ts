@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+
+export const Commands = [
+  'start',
+  'ingest',
+  'work',
+  'receiver',
+  'stats',
+  'dead',
+  'replay',
+  'pause',
+  'resume',
+  'config',
+  'help',
+] as const;
+export type Command = (typeof Commands)[number];
+
+export interface CliArgs {
+  command: Command;
+  config?: string;
+  endpoints: string[];
+  port?: number;
+  json: boolean;
+  installRedis: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export class UsageError extends Error {
+  readonly code = 'ERR_USAGE';
+}
+
+/** Parses the command line (without node and the script). Throws UsageError, never exits. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        endpoint: { type: 'string', short: 'e', multiple: true },
+        port: { type: 'string', short: 'p' },
+        json: { type: 'boolean' },
+        'install-redis': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  const [name = values.help || values.version ? 'help' : 'start', ...rest] = positionals;
+  if (!(Commands as readonly string[]).includes(name)) {
+    throw new UsageError(`unknown command "${name}" (one of: ${Commands.join(', ')})`);
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`--port: not a port number: "${values.port}"`);
+    }
+  }
+  return {
+    command: name as Command,
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    endpoints: values.endpoint ?? [],
+    ...(port !== undefined ? { port } : {}),
+    json: values.json ?? false,
+    installRedis: values['install-redis'] ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Operator commands: what `regnotify stats|dead|replay|pause|resume` do, as functions of a
+ * Redis client so they can be tested and reused. They print nothing themselves.
+ */
+import { Queue } from 'bullmq';
+import type { RedisClient } from '../queue/connection.js';
+import { endpointKeys, queueName } from '../queue/names.js';
+import { readEndpointStats } from '../queue/stats.js';
+import type { EndpointStats } from '../queue/stats.js';
+
+export interface DeadLetter {
+  id: string;
+  layout: string;
+  raw: string;
+  acceptedAt: number;
+  attempts: number;
+  reason: string;
+  detail: string;
+  at: number;
+}
+
+export async function endpointStats(
+  client: RedisClient,
+  prefix: string,
+  names: readonly string[],
+): Promise<EndpointStats[]> {
+  return Promise.all(names.map((name) => readEndpointStats(client, prefix, name)));
+}
+
+export function formatStats(stats: readonly EndpointStats[]): string {
+  const header = [
+    'endpoint',
+    'pending',
+    'events',
+    'successes',
+    'failures',
+    'errors',
+    'dead',
+    'oldest',
+    'backoff',
+    'state',
+  ];
+  const rows = stats.map((s) => [
+    s.name,
+    String(s.pending),
+    String(s.events),
+    String(s.successes),
+    String(s.failures),
+    String(s.errors),
+    String(s.dead),
+    s.oldestPendingAgeMs > 0 ? `${(s.oldestPendingAgeMs / 1000).toFixed(1)}s` : '-',
+    s.backoffRemainingMs > 0 ? `${s.backoffRemainingMs}ms` : '-',
+    s.paused ? 'paused' : s.recentFailures > 0 ? `failing (${s.recentFailures})` : 'ok',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** Dead letters of an endpoint, oldest first. */
+export async function deadLetters(
+  client: RedisClient,
+  prefix: string,
+  name: string,
+): Promise<DeadLetter[]> {
+  const entries = (await client.lrange(endpointKeys(prefix, name).dead, 0, -1)) as string[];
+  return entries.reverse().map((e) => JSON.parse(e) as DeadLetter);
+}
+
+/**
+ * Puts an endpoint's dead letters back at the end of its queue (oldest first), then removes
+ * exactly those entries from the dead-letter list. Returns how many were replayed.
+ */
+export async function replayDeadLetters(
+  client: RedisClient,
+  prefix: string,
+  name: string,
+): Promise<number> {
+  const keys = endpointKeys(prefix, name);
+  const entries = (await client.lrange(keys.dead, 0, -1)) as string[];
+  if (entries.length === 0) return 0;
+  const letters = [...entries].reverse().map((e) => JSON.parse(e) as DeadLetter);
+  const queue = new Queue(queueName(name), { connection: client, prefix });
+  try {
+    await queue.addBulk(
+      letters.map((d) => ({ name: d.layout, data: d.raw, opts: { jobId: d.id } })),
+    );
+  } finally {
+    await queue.close();
+  }
+  // Newer dead letters may have arrived meanwhile (LPUSHed at the head): trim only ours.
+  await client.ltrim(keys.dead, 0, -(entries.length + 1));
+  return letters.length;
+}
+
+export async function setPaused(
+  client: RedisClient,
+  prefix: string,
+  name: string,
+  paused: boolean,
+): Promise<void> {
+  const queue = new Queue(queueName(name), { connection: client, prefix });
+  try {
+    if (paused) await queue.pause();
+    else await queue.resume();
+  } finally {
+    await queue.close();
+  }
+}
