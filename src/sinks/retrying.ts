@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { SinkClosedError, toError } from '../errors.js';
 import type { Event } from '../events/types.js';
 import { silentLogger } from './logger.js';
@@ -122,6 +123,8 @@ export class RetryingSink implements Sink {
   ) {
     this.sleep = options.sleep ?? abortableSleep;
     this.logger = options.logger ?? silentLogger;
+    // Every concurrent write waiting out a backoff listens on this one signal.
+    setMaxListeners(0, this.abort.signal);
   }
 
   async write(event: Event): Promise<void> {
