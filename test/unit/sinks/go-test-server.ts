@@ -29,6 +29,7 @@ export async function startGoTestServer(tls?: {
 }): Promise<GoTestServer> {
   const seen: Seen[] = [];
   const sockets = new Set<Socket>();
+  const hits = new Map<string, number>();
   let inFlight = 0;
   let maxInFlight = 0;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -46,7 +47,7 @@ export async function startGoTestServer(tls?: {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       res.on('close', () => inFlight--);
-      route(req, res, body);
+      route(req, res, body, hits);
     });
   };
   const server: Server = tls ? https.createServer(tls, handler) : http.createServer(handler);
@@ -71,7 +72,12 @@ export async function startGoTestServer(tls?: {
   };
 }
 
-function route(req: IncomingMessage, res: ServerResponse, body: string): void {
+function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  hits: Map<string, number>,
+): void {
   const u = new URL(req.url ?? '/', 'http://x');
   const q = (k: string): string | null => u.searchParams.get(k);
   switch (u.pathname) {
@@ -85,6 +91,13 @@ function route(req: IncomingMessage, res: ServerResponse, body: string): void {
         res.writeHead(307, { location: `/chain?n=${n - 1}` }).end();
         return;
       }
+      break;
+    }
+    case '/fail': {
+      // ?n=N: the first N requests get a 500
+      const hit = (hits.get('/fail') ?? 0) + 1;
+      hits.set('/fail', hit);
+      if (hit <= Number(q('n'))) return void res.writeHead(500).end();
       break;
     }
     case '/any':
