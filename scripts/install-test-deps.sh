@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the programs the tests drive, when missing: redis-server (every integration test
+# starts its own), docker-registry and skopeo (the end-to-end test with the real registry).
+# Debian/Ubuntu packages, via apt-get, as root (or with sudo). A no-op when all are present.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+[ "${#need[@]}" -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "missing: ${need[*]} — install them with your package manager (Debian: apt-get install -y ${need[*]})" >&2
+  exit 1
+fi
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+echo "installing with apt-get: ${need[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
