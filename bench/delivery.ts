@@ -22,6 +22,7 @@ import type { RedisClient } from '../src/queue/connection.js';
 import { DurableSink } from '../src/queue/producer.js';
 import { readEndpointStats } from '../src/queue/stats.js';
 import { EndpointWorker } from '../src/queue/worker.js';
+import { makeEvent } from '../test/fixtures/sample-event.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]),
@@ -32,44 +33,7 @@ const N_BATCH = Number(args.get('batch') ?? 50_000);
 const N_MEMORY = Number(args.get('memory') ?? 20_000);
 const logger = pino({ level: 'warn' });
 
-function event(i: number): Event {
-  const digest = `sha256:${i.toString(16).padStart(64, '0')}`;
-  return {
-    id: `bench-${String(i).padStart(8, '0')}-6b7b-4c5b-9a0e-3d2f7b1c9e10`,
-    timestamp: '2026-11-28T04:41:25.494799448Z',
-    action: 'push',
-    target: {
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest,
-      size: 1234,
-      length: 1234,
-      repository: 'bench/app',
-      url: `http://registry.example.com:5000/v2/bench/app/manifests/${digest}`,
-      tag: `v${i}`,
-      references: [
-        {
-          mediaType: 'application/vnd.oci.image.config.v1+json',
-          digest: `sha256:${'c'.repeat(64)}`,
-          size: 173,
-        },
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: `sha256:${'d'.repeat(64)}`,
-          size: 113,
-        },
-      ],
-    },
-    request: {
-      id: 'b45714b0-7484-4962-9c98-0c6383cb2b18',
-      addr: '10.0.0.7:59504',
-      host: 'registry.example.com:5000',
-      method: 'PUT',
-      useragent: 'skopeo/1.9.3',
-    },
-    actor: { name: 'alice' },
-    source: { addr: 'registry-0:5000', instanceID: '6cc549f8-af1b-453d-bea6-c584dcfe0f5c' },
-  };
-}
+const event = (i: number): Event => makeEvent(i, 'bench');
 
 async function startReceiver(): Promise<{ url: string; stop(): Promise<void> }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'receiver.js');

@@ -7,13 +7,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import type { Event } from '../../src/events/types.js';
 import { createRedisClient, waitReady } from '../../src/queue/connection.js';
 import type { RedisClient } from '../../src/queue/connection.js';
 import { DurableSink } from '../../src/queue/producer.js';
 import type { ProducerEndpoint } from '../../src/queue/producer.js';
 import type { DeliveryEndpoint, WorkerTuning } from '../../src/queue/worker.js';
 import { spawnNode } from './processes.js';
+
+export { makeEvent } from '../fixtures/sample-event.js';
 import type { Child } from './processes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,46 +26,6 @@ let counter = 0;
 export function uniqueName(base: string): string {
   counter += 1;
   return `${base}-${process.pid}-${counter}`;
-}
-
-/** A realistic push event (~1 KB encoded), id `ev-<i>`-prefixed so order is easy to read. */
-export function makeEvent(i: number, tag = 'ev'): Event {
-  const digest = `sha256:${i.toString(16).padStart(64, '0')}`;
-  return {
-    id: `${tag}-${String(i).padStart(6, '0')}-6b7b7b49-5b62-4c5b-9a0e-3d2f7b1c9e10`,
-    timestamp: '2026-11-28T04:41:25.494799448Z',
-    action: 'push',
-    target: {
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      digest,
-      size: 1234,
-      length: 1234,
-      repository: 'demo/app',
-      url: `http://registry.example.com:5000/v2/demo/app/manifests/${digest}`,
-      tag: `v${i}`,
-      references: [
-        {
-          mediaType: 'application/vnd.oci.image.config.v1+json',
-          digest: `sha256:${'c'.repeat(64)}`,
-          size: 173,
-        },
-        {
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest: `sha256:${'d'.repeat(64)}`,
-          size: 113,
-        },
-      ],
-    },
-    request: {
-      id: 'b45714b0-7484-4962-9c98-0c6383cb2b18',
-      addr: '127.0.0.1:59504',
-      host: 'registry.example.com:5000',
-      method: 'PUT',
-      useragent: 'skopeo/1.9.3',
-    },
-    actor: { name: 'alice' },
-    source: { addr: 'vm:5001', instanceID: '6cc549f8-af1b-453d-bea6-c584dcfe0f5c' },
-  };
 }
 
 export function endpointSpec(
