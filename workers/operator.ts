@@ -8,26 +8,24 @@ import {
   setPaused,
 } from '../src/cli/operator.js';
 import { enabledEndpoints } from '../src/config/types.js';
-import { embeddedRedisUrl } from '../src/embedded/redis-server.js';
 import { createRedisClient, waitReady } from '../src/queue/connection.js';
 import { loadOrExit } from './service.js';
 
 export async function runOperatorCommand(args: CliArgs): Promise<void> {
   const config = loadOrExit(args.config);
-  const url = config.redis.url || embeddedRedisUrl(config.redis.embedded.dataDir);
-  if (
-    !url &&
-    config.redis.cluster.nodes.length === 0 &&
-    config.redis.sentinel.sentinels.length === 0
-  ) {
+  // Without redis.url: the embedded redis-server of `regnotify start`, on its configured port.
+  const embeddedPort = config.redis.embedded.port;
+  const url = config.redis.url || (embeddedPort > 0 ? `redis://127.0.0.1:${embeddedPort}` : '');
+  const clustered = config.redis.cluster.nodes.length + config.redis.sentinel.sentinels.length > 0;
+  if (!url && !clustered) {
     process.stderr.write(
-      'regnotify: no redis.url configured and no embedded redis-server running in redis.embedded.dataDir\n',
+      'regnotify: set redis.url (redis.embedded.port is 0, so there is no known embedded Redis)\n',
     );
-    process.exit(1);
+    process.exit(2);
   }
   const client = createRedisClient(
     {
-      url: url ?? '',
+      url,
       cluster: config.redis.cluster,
       sentinel: config.redis.sentinel,
       password: config.redis.password,

@@ -97,9 +97,9 @@ export const configSchema: SchemaNode = {
         env: 'REGNOTIFY_REDIS_EMBEDDED_BIN',
       },
       port: {
-        doc: 'Port of the embedded Redis on 127.0.0.1; 0 = pick a free one.',
+        doc: 'Port of the embedded Redis on 127.0.0.1 (fixed, so `regnotify stats` and redis-cli find it); 0 = pick a free one.',
         format: 'rn-port',
-        default: 0,
+        default: 6390,
         env: 'REGNOTIFY_REDIS_EMBEDDED_PORT',
       },
     },
