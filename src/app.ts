@@ -6,7 +6,6 @@
 import { enabledEndpoints } from './config/types.js';
 import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
 import { startEmbeddedRedis } from './embedded/redis-server.js';
-import type { EmbeddedRedis } from './embedded/redis-server.js';
 import { toError } from './errors.js';
 import { createIngestHandler } from './http/ingest.js';
 import { createOpsHandler, redisCheck, workersCheck } from './http/ops.js';
@@ -40,6 +39,8 @@ export interface StartAppOptions {
   config: RegnotifyConfig;
   roles: AppRoles;
   logger: Logger;
+  /** Something the app cannot recover from (the embedded Redis keeps dying): stop the process. */
+  onFatal?: (err: Error) => void;
 }
 
 export function producerEndpoint(ep: EndpointSettings): ProducerEndpoint {
@@ -111,15 +112,14 @@ export async function startApp(options: StartAppOptions): Promise<App> {
   };
   try {
     let redisUrl = config.redis.url;
-    let embedded: EmbeddedRedis | undefined;
     if (usesEmbeddedRedis(config)) {
-      embedded = await startEmbeddedRedis({ ...config.redis.embedded, logger });
-      closers.push(() => embedded!.stop());
-      redisUrl = embedded.url;
-      logger.info(
-        { dataDir: embedded.dataDir, port: embedded.port },
-        'embedded redis-server started (AOF on)',
-      );
+      const own = await startEmbeddedRedis({
+        ...config.redis.embedded,
+        logger,
+        ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+      });
+      closers.push(() => own.stop());
+      redisUrl = own.url;
     }
     const settings = redisSettings(config, redisUrl);
     const clients: RedisClient[] = [];

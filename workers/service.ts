@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config/load.js';
 import { secretValues } from '../src/config/secrets.js';
 import type { RegnotifyConfig } from '../src/config/types.js';
 import { ConfigError, toError } from '../src/errors.js';
-import { createLogger } from '../src/log.js';
+import { createLogger, makeScrubber } from '../src/log.js';
 
 export interface ServiceOptions {
   roles: AppRoles;
@@ -43,23 +43,35 @@ export async function runService(options: ServiceOptions): Promise<void> {
   let stopExtra: (() => Promise<void>) | undefined;
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping: finishing deliveries in flight');
+    logger.info({ reason }, 'stopping: finishing deliveries in flight');
     await app?.close();
     await stopExtra?.();
     logger.info('stopped');
-    process.exit(0);
+    process.exit(code);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+  process.once('SIGINT', () => void stop('SIGINT', 0));
   try {
     if (options.beforeStart) stopExtra = await options.beforeStart(config);
-    app = await startApp({ config, roles: options.roles, logger });
+    app = await startApp({
+      config,
+      roles: options.roles,
+      logger,
+      onFatal: (err) => {
+        logger.fatal({ err: err.message }, 'cannot go on');
+        void stop('fatal', 1);
+      },
+    });
   } catch (err) {
     const e = toError(err);
     logger.fatal({ err: e.message, code: (e as { code?: unknown }).code }, 'could not start');
+    // Also in plain words: a JSON log line is easy to miss at a terminal.
+    const scrub = makeScrubber(secretValues(config)); // works on JSON text
+    const message = JSON.parse(scrub(JSON.stringify(e.message))) as string;
+    process.stderr.write(`regnotify: could not start: ${message}\n`);
     await stopExtra?.();
     process.exit(e instanceof ConfigError ? 2 : 1);
   }

@@ -196,7 +196,10 @@ export async function launch(
   }
 }
 
-/** Redis log lines look like `pid:M 01 Jan 2026 10:00:00.000 # message`; `#` = warning. */
+/**
+ * Redis log lines look like `pid:M 01 Jan 2026 10:00:00.000 # message`. Redis marks its start-up
+ * banner with `#` too, so only lines that say WARNING or error are warnings here.
+ */
 function forwardOutput(child: ChildProcess, logger: Logger): () => string {
   let tail = '';
   const onData = (chunk: Buffer): void => {
@@ -204,8 +207,9 @@ function forwardOutput(child: ChildProcess, logger: Logger): () => string {
     tail = (tail + text).slice(-4000);
     for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
-      if (/^\d+:[A-Z] .* # /.test(line)) logger.warn({ redis: line }, 'redis-server');
-      else logger.debug({ redis: line }, 'redis-server');
+      if (/^\d+:[A-Z] .* # .*(WARNING|[Ee]rror|[Ff]ailed)/.test(line)) {
+        logger.warn({ redis: line }, 'redis-server');
+      } else logger.debug({ redis: line }, 'redis-server');
     }
   };
   child.stdout?.on('data', onData);
