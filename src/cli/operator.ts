@@ -4,6 +4,7 @@
  */
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../queue/connection.js';
+import { jobData } from '../queue/layout.js';
 import { endpointKeys, queueName } from '../queue/names.js';
 import { readEndpointStats } from '../queue/stats.js';
 import type { EndpointStats } from '../queue/stats.js';
@@ -89,7 +90,7 @@ export async function replayDeadLetters(
   const queue = new Queue(queueName(name), { connection: client, prefix });
   try {
     await queue.addBulk(
-      letters.map((d) => ({ name: d.layout, data: d.raw, opts: { jobId: d.id } })),
+      letters.map((d) => ({ name: d.layout, data: jobData(d.raw), opts: { jobId: d.id } })),
     );
   } finally {
     await queue.close();

@@ -85,10 +85,7 @@ export function makeProcessor(deps: DeliveryDeps) {
           at: now(),
         }),
       );
-      logger.error(
-        { endpoint: store.endpoint, eventId: e.id, reason, detail },
-        'event dead-lettered: delivery given up',
-      );
+      logger.error({ eventId: e.id, reason, detail }, 'event dead-lettered: delivery given up');
     }
     count(run, 'dead', events.length);
   }
@@ -175,7 +172,7 @@ export function makeProcessor(deps: DeliveryDeps) {
   }
 
   return async function process(
-    job: Job<string, unknown, string>,
+    job: Job<unknown, unknown, string>,
     token?: string,
     signal?: AbortSignal,
   ): Promise<void> {
@@ -183,14 +180,14 @@ export function makeProcessor(deps: DeliveryDeps) {
     const run: Run = { reset: false, counts: {}, done: new Set(), dead: [], backoff: false };
     const headId = job.id ?? '';
     try {
-      const { headAttempts, next } = await store.peek(
+      const { headAttempts, headRaw, next } = await store.peek(
         headId,
         Math.max(policy.readAhead, policy.maxBatch) - 1,
       );
       const head: StoredEvent = {
         id: headId,
         layout: job.name,
-        raw: job.data,
+        raw: headRaw || (typeof job.data === 'string' ? job.data : JSON.stringify(job.data)),
         acceptedAt: job.timestamp,
         attempts: headAttempts,
       };
@@ -205,13 +202,13 @@ export function makeProcessor(deps: DeliveryDeps) {
       });
       if (!removed)
         logger.warn(
-          { endpoint: store.endpoint, events: remove.length },
+          { events: remove.length },
           'read-ahead events moved meanwhile: they will be sent again',
         );
     } catch (err) {
       // Redis trouble (or a bug): never let it reach BullMQ, which would fail the job = lose it.
       logger.error(
-        { endpoint: store.endpoint, eventId: headId, err: toError(err).message },
+        { eventId: headId, err: toError(err).message },
         'delivery run failed; the event stays at the head of the queue',
       );
       await job.moveToWait(token).catch(() => undefined);

@@ -6,7 +6,7 @@ import { SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
 import type { Sink } from '../sinks/sink.js';
 import type { RedisClient } from './connection.js';
 import { jobIdFor, queueName } from './names.js';
-import { layoutName } from './layout.js';
+import { jobData, layoutName } from './layout.js';
 import { routePredicate } from './routes.js';
 import type { RouteFilter } from './routes.js';
 
@@ -26,7 +26,7 @@ export interface DurableSinkOptions {
 }
 
 interface PendingAdd {
-  jobs: { name: string; data: string; opts: { jobId: string } }[];
+  jobs: { name: string; data: unknown; opts: { jobId: string } }[];
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -128,7 +128,7 @@ export class DurableSink implements Sink {
         stored[w.name] = wanted.length;
         if (wanted.length === 0) return undefined;
         return w.add(
-          wanted.map((e) => ({ name, data: rawOf(e), opts: { jobId: jobIdFor(e.id) } })),
+          wanted.map((e) => ({ name, data: jobData(rawOf(e)), opts: { jobId: jobIdFor(e.id) } })),
         );
       }),
     );

@@ -1,4 +1,5 @@
 import type { RedisClient } from './connection.js';
+import { rawFromStored } from './layout.js';
 import { endpointKeys } from './names.js';
 import type { EndpointKeys } from './names.js';
 import { failureScript, finishScript, peekScript } from './scripts.js';
@@ -44,27 +45,36 @@ export class EndpointStore {
     this.keys = endpointKeys(prefix, endpoint);
   }
 
-  /** The breaker's count, the head's failed attempts, and up to `count` events after it. */
+  /**
+   * The breaker's count, the head's failed attempts and bytes, and up to `count` events after
+   * it. (The head's bytes come from here rather than BullMQ's parsed `job.data`.)
+   */
   async peek(
     headId: string,
     count: number,
-  ): Promise<{ recent: number; headAttempts: number; next: StoredEvent[] }> {
+  ): Promise<{ recent: number; headAttempts: number; headRaw: string; next: StoredEvent[] }> {
     const reply = (await peekScript.run(
       this.client,
       [this.keys.wait, this.keys.breaker],
       [count, this.keys.base, headId],
     )) as (string | number)[];
     const next: StoredEvent[] = [];
-    for (let i = 2; i + 4 < reply.length; i += 5) {
+    for (let i = 3; i + 4 < reply.length; i += 5) {
       next.push({
         id: String(reply[i]),
         layout: String(reply[i + 1]),
-        raw: JSON.parse(String(reply[i + 2])) as string,
+        raw: rawFromStored(String(reply[i + 2])),
         acceptedAt: Number(reply[i + 3]),
         attempts: Number(reply[i + 4]),
       });
     }
-    return { recent: Number(reply[0]), headAttempts: Number(reply[1]), next };
+    const headData = String(reply[2]);
+    return {
+      recent: Number(reply[0]),
+      headAttempts: Number(reply[1]),
+      headRaw: headData === '' ? '' : rawFromStored(headData),
+      next,
+    };
   }
 
   async failure(

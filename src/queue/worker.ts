@@ -44,7 +44,7 @@ export interface EndpointWorkerOptions {
  * a time, and the breaker's backoff (BullMQ's rate-limit key) binds them all.
  */
 export class EndpointWorker {
-  private readonly worker: Worker<string, unknown, string>;
+  private readonly worker: Worker<unknown, unknown, string>;
   private readonly queue: Queue;
   private readonly sink: HttpSink;
   private readonly inFlight = new Map<string, AbortController>();
@@ -69,9 +69,9 @@ export class EndpointWorker {
     });
     this.queue = new Queue(queueName(endpoint.name), { connection, prefix });
     this.queue.on('error', (err) => logger.error({ err: toError(err).message }, 'queue error'));
-    this.worker = new Worker<string, unknown, string>(
+    this.worker = new Worker<unknown, unknown, string>(
       queueName(endpoint.name),
-      (job: Job<string, unknown, string>, token?: string, signal?: AbortSignal) =>
+      (job: Job<unknown, unknown, string>, token?: string, signal?: AbortSignal) =>
         this.track(job, token, signal, processor),
       {
         connection,
@@ -105,7 +105,7 @@ export class EndpointWorker {
   }
 
   private async track(
-    job: Job<string, unknown, string>,
+    job: Job<unknown, unknown, string>,
     token: string | undefined,
     signal: AbortSignal | undefined,
     processor: ReturnType<typeof makeProcessor>,

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeEnvelope } from '../../src/events/encode.js';
 import { reapChildren } from '../helpers/processes.js';
 import { startReceiver, eventIdsOf } from '../helpers/receiver.js';
 import type { Receiver } from '../helpers/receiver.js';
@@ -21,6 +22,34 @@ afterEach(async () => {
   await reapChildren();
   await receiver?.close();
   receiver = undefined;
+});
+
+describe('stored events come out byte for byte', () => {
+  it('delivers the encoded bytes, whether Redis holds them verbatim or quoted', async () => {
+    const name = uniqueName('bytes');
+    const rx = (receiver = await startReceiver());
+    const producer = await startProducer(redis().url, prefix, [{ name }]);
+    const plain = makeEvent(1, 'by');
+    // Go escapes <, > and & (JSON.stringify does not), and annotation keys that look like
+    // integers change place in a JS object: both must survive storage unchanged.
+    const tricky = {
+      ...makeEvent(2, 'by'),
+      actor: { name: '<a&b>\u2028é' },
+      target: { ...makeEvent(2, 'by').target, annotations: { '10': 'x', '9': 'y', b: '&' } },
+    };
+    await producer.sink.writeMany([plain, tricky]);
+    const workers = await spawnWorkers(1, {
+      redisUrl: redis().url,
+      prefix,
+      endpoint: endpointSpec(name, rx.url),
+    });
+    const [a, b] = await rx.waitFor(2, 10_000);
+    expect(a!.body).toBe(encodeEnvelope([plain]));
+    expect(b!.body).toBe(encodeEnvelope([tricky]));
+    expect(b!.body).toContain('"name": "\\u003ca\\u0026b\\u003e\\u2028é"');
+    await stopWorkers(workers);
+    await producer.close();
+  });
 });
 
 describe('strict order across three worker processes', () => {
