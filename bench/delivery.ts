@@ -108,7 +108,7 @@ async function drain(
         threshold: 10,
         backoffMs: 1000,
         maxBatch,
-        readAhead: Math.max(32, maxBatch),
+        readAhead: Number(args.get('readahead') ?? 32),
         maxRetries: 0,
         maxAgeMs: 0,
         retryAfter: false,

@@ -26,6 +26,15 @@ export interface DeliveryPolicy {
   mediaType: EventsMediaTypeName | '';
 }
 
+/**
+ * Events read per run: at least `readAhead`, and with batching four envelopes' worth, so one
+ * peek and one finish (two Redis round trips) serve several POSTs. This is also how many events
+ * may be POSTed again after a crash (delivery is at-least-once).
+ */
+export function readWindow(policy: Pick<DeliveryPolicy, 'readAhead' | 'maxBatch'>): number {
+  return Math.max(policy.readAhead, policy.maxBatch > 1 ? policy.maxBatch * 4 : 1);
+}
+
 export type Poster = (
   body: string,
   options: { mediaType: string; count: number; signal: AbortSignal },
@@ -180,10 +189,7 @@ export function makeProcessor(deps: DeliveryDeps) {
     const run: Run = { reset: false, counts: {}, done: new Set(), dead: [], backoff: false };
     const headId = job.id ?? '';
     try {
-      const { headAttempts, headRaw, next } = await store.peek(
-        headId,
-        Math.max(policy.readAhead, policy.maxBatch) - 1,
-      );
+      const { headAttempts, headRaw, next } = await store.peek(headId, readWindow(policy) - 1);
       const head: StoredEvent = {
         id: headId,
         layout: job.name,

@@ -56,10 +56,11 @@ export class EndpointWorker {
     const strict = endpoint.ordering === 'strict';
     this.sink = new HttpSink(endpoint.url, endpoint.http);
     const store = new EndpointStore(connection, prefix, endpoint.name);
-    const policy: DeliveryPolicy = {
-      ...endpoint.policy,
-      readAhead: strict ? endpoint.policy.readAhead : 1,
-    };
+    // Read-ahead and batching take the events after the head, which only one worker may hold:
+    // with parallel ordering each job is delivered on its own.
+    const policy: DeliveryPolicy = strict
+      ? endpoint.policy
+      : { ...endpoint.policy, readAhead: 1, maxBatch: 1 };
     const processor = makeProcessor({
       policy,
       store,
