@@ -138,7 +138,6 @@ export function makeProcessor(deps: DeliveryDeps) {
       first.attempts = outcome.attempts;
       logger.warn(
         {
-          endpoint: store.endpoint,
           eventId: first.id,
           events: batch.length,
           recent: outcome.recent,

@@ -27,10 +27,13 @@ local pending = redis.call('LLEN', KEYS[1]) + redis.call('LLEN', KEYS[2])
 local oldest = redis.call('LRANGE', KEYS[2], -1, -1)[1] or redis.call('LRANGE', KEYS[1], -1, -1)[1]
 local oldestTs = 0
 if oldest then oldestTs = tonumber(redis.call('HGET', ARGV[1] .. oldest, 'timestamp') or '0') end
+-- The limiter key also counts jobs (BullMQ's limiter); it is a backoff only at the sentinel.
+local backoff = 0
+if tonumber(redis.call('GET', KEYS[8]) or '0') >= 9007199254740991 then backoff = redis.call('PTTL', KEYS[8]) end
 local t = redis.call('TIME')
 local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return { pending, redis.call('HGETALL', KEYS[5]), tonumber(redis.call('HGET', KEYS[6], 'recent') or '0'),
-  redis.call('LLEN', KEYS[7]), redis.call('PTTL', KEYS[8]), oldestTs, nowMs,
+  redis.call('LLEN', KEYS[7]), backoff, oldestTs, nowMs,
   redis.call('HEXISTS', KEYS[9], 'paused') }
 `);
 

@@ -66,7 +66,7 @@ export interface PostOptions {
  * headers go on every hop and no retry layer hides under the queue's.
  *
  * One keep-alive Agent per sink: Go drops idle connections after every event; we keep them.
- * Calls are serialised, as Go's mutex does: at most one request in flight per sink.
+ * `write` calls are serialised, as Go's mutex does: at most one request in flight per sink.
  */
 export class HttpSink implements Sink {
   private readonly dispatcher: Dispatcher;
@@ -76,6 +76,7 @@ export class HttpSink implements Sink {
   private readonly extraHeaders: string[];
   private readonly listeners: readonly HttpStatusListener[];
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly inFlight = new Set<Promise<PostResult>>();
   private closed = false;
 
   constructor(
@@ -93,25 +94,33 @@ export class HttpSink implements Sink {
     this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent);
   }
 
+  /** One event, one attempt; writes are serialised (Go's mutex): one in flight per sink. */
   async write(event: Event): Promise<void> {
     if (this.closed) throw new SinkClosedError('sink: closed');
-    const result = await this.post(encodeEnvelope([event], this.mediaType));
+    const run = this.tail.then(() => this.post(encodeEnvelope([event], this.mediaType)));
+    this.tail = run.catch(() => undefined);
+    const result = await run;
     if (!result.ok) throw result.error;
   }
 
-  /** Exactly one attempt (with its redirects); never rejects except after close. */
+  /**
+   * Exactly one attempt (with its redirects); never rejects except after close. Not
+   * serialised: the durable queue decides how many run at once (one for strict ordering).
+   */
   post(body: string, options: PostOptions = {}): Promise<PostResult> {
     if (this.closed) return Promise.reject(new SinkClosedError('sink: closed'));
-    const run = this.tail.then(() => this.attempt(body, options));
-    this.tail = run.catch(() => undefined);
+    const run = this.attempt(body, options);
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
     return run;
   }
 
-  /** Waits for the request in flight, then closes the sink's own Agent. */
+  /** Waits for the requests in flight, then closes the sink's own Agent. */
   async close(): Promise<void> {
     if (this.closed) throw new AlreadyClosedError('httpsink');
     this.closed = true;
     await this.tail;
+    await Promise.allSettled([...this.inFlight]);
     await this.ownAgent?.close();
   }
 

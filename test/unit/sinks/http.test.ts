@@ -228,17 +228,23 @@ describe('HttpSink attempt classification', () => {
     }
   });
 
-  it('keeps one request in flight per sink, in call order', async () => {
+  it('keeps one write in flight per sink, in call order', async () => {
     const sink = new HttpSink(`${server.url}/delay?ms=5`);
-    const results = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => sink.post(body(`b${i}`))),
-    );
-    expect(results.every((r) => r.ok)).toBe(true);
+    const events = Array.from({ length: 5 }, (_, i) => testEvent('push', 'r', 'blob', `e${i}`));
+    await Promise.all(events.map((e) => sink.write(e)));
     expect(server.maxInFlight).toBe(1);
-    expect(server.seen.map((s) => s.body)).toEqual(
-      Array.from({ length: 5 }, (_, i) => body(`b${i}`)),
-    );
+    expect(server.seen.map((s) => s.body)).toEqual(events.map((e) => encodeEnvelope([e])));
     await sink.close();
+  });
+
+  it('lets posts run side by side (the queue decides how many) and waits for them on close', async () => {
+    const sink = new HttpSink(`${server.url}/delay?ms=30`);
+    const posts = Array.from({ length: 3 }, (_, i) => sink.post(body(`p${i}`)));
+    const closed = sink.close();
+    const results = await Promise.all(posts);
+    await closed;
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(server.maxInFlight).toBeGreaterThan(1);
   });
 });
 
