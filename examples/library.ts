@@ -34,7 +34,13 @@ const bridge = new Bridge({
   urlBuilder: URLBuilder.fromString('https://registry.example.com/'),
   source: { addr: 'registry-0:5000', instanceID: 'b8d1a0c2-5e7f-4a51-9c3e-7f0f5d7e2a11' },
   actor: { name: 'alice' },
-  request: { id: 'req-1', addr: '10.0.0.7', host: 'registry.example.com', method: 'PUT', useragent: 'docker/27.0' },
+  request: {
+    id: 'req-1',
+    addr: '10.0.0.7',
+    host: 'registry.example.com',
+    method: 'PUT',
+    useragent: 'docker/27.0',
+  },
   sink: endpoint,
   includeReferences: true,
 });
@@ -42,11 +48,28 @@ const bridge = new Bridge({
 const manifest = JSON.stringify({
   schemaVersion: 2,
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
-  config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'c'.repeat(64)}`, size: 173 },
-  layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${'d'.repeat(64)}`, size: 113 }],
+  config: {
+    mediaType: 'application/vnd.oci.image.config.v1+json',
+    digest: `sha256:${'c'.repeat(64)}`,
+    size: 173,
+  },
+  layers: [
+    {
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      digest: `sha256:${'d'.repeat(64)}`,
+      size: 113,
+    },
+  ],
 });
-await bridge.manifestPushed('demo/app', { mediaType: 'application/vnd.oci.image.manifest.v1+json', payload: manifest }, withTag('v1'));
-await bridge.manifestPulled('demo/app', { mediaType: 'application/vnd.oci.image.manifest.v1+json', payload: manifest }); // ignored
+await bridge.manifestPushed(
+  'demo/app',
+  { mediaType: 'application/vnd.oci.image.manifest.v1+json', payload: manifest },
+  withTag('v1'),
+);
+await bridge.manifestPulled('demo/app', {
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  payload: manifest,
+}); // ignored
 await bridge.tagDeleted('demo/app', 'v1');
 
 await endpoint.close(); // drains the queue first

@@ -61,7 +61,11 @@ describe('loadConfig: the registry test suite (§8.4)', () => {
     expect(source).toEqual({});
     expect(config.notifications).toEqual({ includeReferences: false, endpoints: [] });
     expect(config.redis).toMatchObject({ url: '', prefix: 'regnotify', commandTimeoutMs: 5000 });
-    expect(config.redis.embedded).toEqual({ dataDir: './var/redis', bin: 'redis-server', port: 6390 });
+    expect(config.redis.embedded).toEqual({
+      dataDir: './var/redis',
+      bin: 'redis-server',
+      port: 6390,
+    });
     expect(config.ingest).toMatchObject({
       enabled: true,
       addr: '127.0.0.1:5050',
