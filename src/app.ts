@@ -101,7 +101,12 @@ function usesEmbeddedRedis(config: RegnotifyConfig): boolean {
 }
 
 export async function startApp(options: StartAppOptions): Promise<App> {
-  const { config, roles, logger } = options;
+  const { config, logger } = options;
+  // The command picks the roles; `ingest.enabled` / `workers.enabled` can switch one off.
+  const roles = {
+    ingest: options.roles.ingest && config.ingest.enabled,
+    workers: options.roles.workers && config.workers.enabled,
+  };
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const fn of closers.reverse()) {
@@ -140,11 +145,9 @@ export async function startApp(options: StartAppOptions): Promise<App> {
 
     const workers: EndpointWorker[] = [];
     if (roles.workers) {
+      // The loader has checked that every name in workers.endpoints is a configured endpoint.
       const wanted = config.workers.endpoints;
       const selected = endpoints.filter((ep) => wanted.length === 0 || wanted.includes(ep.name));
-      const unknown = wanted.filter((n) => !endpoints.some((ep) => ep.name === n));
-      if (unknown.length > 0)
-        throw new Error(`workers.endpoints: no enabled endpoint named ${unknown.join(', ')}`);
       for (const ep of selected) {
         const worker = new EndpointWorker({
           connection: admin,
@@ -183,6 +186,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         client: producer,
         prefix: config.redis.prefix,
         endpoints: endpoints.map(producerEndpoint),
+        onError: (err, endpoint) => logger.warn({ endpoint, err: err.message }, 'queue error'),
       });
       const s = sink;
       closers.push(() => s.close());

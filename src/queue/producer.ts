@@ -23,6 +23,8 @@ export interface DurableSinkOptions {
   mediaType?: EventsMediaTypeName;
   /** Cap of BullMQ's per-queue events stream (we do not consume it; keep it small). */
   eventsMaxLen?: number;
+  /** Connection trouble is also reported per write (as StoreUnavailableError); this logs it. */
+  onError?: (err: Error, endpoint: string) => void;
 }
 
 interface PendingAdd {
@@ -82,18 +84,15 @@ export class DurableSink implements Sink {
 
   constructor(options: DurableSinkOptions) {
     this.mediaType = options.mediaType ?? EventsMediaType;
-    this.writers = options.endpoints.map(
-      (ep) =>
-        new QueueWriter(
-          ep.name,
-          routePredicate(ep),
-          new Queue(queueName(ep.name), {
-            connection: options.client,
-            prefix: options.prefix,
-            streams: { events: { maxLen: options.eventsMaxLen ?? 100 } },
-          }),
-        ),
-    );
+    this.writers = options.endpoints.map((ep) => {
+      const queue = new Queue(queueName(ep.name), {
+        connection: options.client,
+        prefix: options.prefix,
+        streams: { events: { maxLen: options.eventsMaxLen ?? 100 } },
+      });
+      queue.on('error', (err: Error) => options.onError?.(err, ep.name));
+      return new QueueWriter(ep.name, routePredicate(ep), queue);
+    });
   }
 
   get endpointNames(): string[] {
