@@ -9,13 +9,13 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { RegnotifyError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { REDIS_PID_FILE, lockDataDir } from './datadir-lock.js';
 import type { DataDirLock } from './datadir-lock.js';
 import { Supervisor } from './redis-supervisor.js';
+import { freePort, pingRedis } from './net.js';
 
 export const REDIS_INSTALL_HINT =
   'redis-server not found on PATH: install it (Debian/Ubuntu: apt-get install -y redis-server; ' +
@@ -182,7 +182,7 @@ export async function launch(
   });
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
-    const outcome = await Promise.race([exited, pingOnce(opts.port).then((ok) => ok || null)]);
+    const outcome = await Promise.race([exited, pingRedis(opts.port).then((ok) => ok || null)]);
     if (outcome === true) return child;
     if (typeof outcome === 'string' || Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -215,35 +215,4 @@ function forwardOutput(child: ChildProcess, logger: Logger): () => string {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   return () => tail;
-}
-
-/** One `PING` over plain TCP; true on `+PONG` (not `-LOADING`, which means the AOF is loading). */
-function pingOnce(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      reply += d.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

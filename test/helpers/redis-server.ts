@@ -9,14 +9,16 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { dieWithParent, findOnPath } from './processes.js';
+import { freePort, pingRedis } from '../../src/embedded/net.js';
 import { delay } from './wait.js';
+
+export { freePort };
 
 export interface StartRedisOptions {
   appendfsync?: 'everysec' | 'always';
@@ -216,7 +218,7 @@ async function launch(bin: string, args: string[], port: number): Promise<Launch
   void exited.then((reason) => (exitReason = reason));
 
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await ping(port))) {
+  while (!(await pingRedis(port))) {
     if (exitReason !== undefined || Date.now() > deadline) {
       child.kill('SIGKILL');
       const why = exitReason ?? `did not answer PING within ${START_TIMEOUT_MS} ms`;
@@ -231,41 +233,6 @@ async function launch(bin: string, args: string[], port: number): Promise<Launch
       await exited;
     },
   };
-}
-
-/** One PING over a raw socket: no client library, no reconnect noise while the server boots. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1_000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('utf8');
-      // "-LOADING" while the AOF is replayed: not ready yet.
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-  });
-}
-
-/** Binds port 0 on 127.0.0.1, reads the port the kernel chose, releases it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() =>
-        port > 0 ? resolve(port) : reject(new Error('freePort: no port assigned')),
-      );
-    });
-  });
 }
 
 async function removeDir(dir: string): Promise<void> {

@@ -9,11 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
+import { freePort } from '../../src/embedded/net.js';
 import { waitUntil } from './wait.js';
 
 export const RegistryBinary = '/usr/bin/docker-registry';
@@ -217,18 +217,6 @@ function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
       resolve();
     });
     child.kill(signal);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('freePort: no port'))));
-    });
   });
 }
 
