@@ -18,21 +18,19 @@ import {
 import { reapChildren } from '../helpers/processes.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import type { RecordedRequest, Receiver } from '../helpers/receiver.js';
+import { useCleanups } from '../helpers/cleanup.js';
 import { useRedis } from '../helpers/redis-server.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const redis = useRedis();
 const prefix = 'regnotify';
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanup = useCleanups();
 
-afterEach(async () => {
-  await reapChildren();
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+afterEach(() => reapChildren());
 
 async function receiver(respond?: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
   const rx = await startReceiver(respond);
-  cleanups.push(() => rx.close());
+  cleanup(() => rx.close());
   return rx;
 }
 
@@ -50,7 +48,7 @@ describe('threshold and backoff, held in Redis, bind every worker process', () =
     const plan = [500, 500, 500, 500, 500, 200, 503, 503, 503, 200];
     const rx = await receiver({ respond: (_r, i) => plan[i] ?? 200 });
     const producer = await startProducer(redis().url, prefix, [{ name }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     const workers = await spawnWorkers(3, {
       redisUrl: redis().url,
       prefix,
@@ -93,7 +91,7 @@ describe('nothing is dropped by default', () => {
       logger: pino({ level: 'silent' }),
     });
     await worker.start();
-    cleanups.push(async () => {
+    cleanup(async () => {
       await worker.close();
       await connection.quit();
     });
@@ -110,7 +108,7 @@ describe('nothing is dropped by default', () => {
     const name = uniqueName('retry');
     const rx = await receiver({ respond: (_r, i) => (i < 4 ? failure : 200) });
     const producer = await startProducer(redis().url, prefix, [{ name }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     await inProcessWorker(
       endpointSpec(name, rx.url, {
         policy: { threshold: 2, backoffMs: 50 },
@@ -122,7 +120,7 @@ describe('nothing is dropped by default', () => {
     const reqs = await rx.waitFor(5, 20_000);
     expect(reqs.map((r) => eventIdsOf(r)[0])).toEqual(Array(5).fill(ev.id));
     const admin = redis().client();
-    cleanups.push(() => admin.quit());
+    cleanup(() => admin.quit());
     expect(await failedCount(admin, prefix, name)).toBe(0);
   });
 
@@ -132,7 +130,7 @@ describe('nothing is dropped by default', () => {
     const refused = uniqueName('refused');
     const dns = uniqueName('dns');
     const producer = await startProducer(redis().url, prefix, [{ name: refused }, { name: dns }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     // No real DNS query leaves the machine: the lookup itself fails, as a resolver would.
     let lookups = 0;
     const dispatcher = new Agent({
@@ -149,7 +147,7 @@ describe('nothing is dropped by default', () => {
         },
       },
     });
-    cleanups.push(() => dispatcher.close());
+    cleanup(() => dispatcher.close());
     await inProcessWorker(
       endpointSpec(refused, rx.url, { policy: { threshold: 1, backoffMs: 50 } }),
     );
@@ -161,7 +159,7 @@ describe('nothing is dropped by default', () => {
     );
     await producer.sink.write(makeEvent(1, 'rf'));
     const admin = redis().client();
-    cleanups.push(() => admin.quit());
+    cleanup(() => admin.quit());
     // Wait until both endpoints have failed several times, then bring the receiver back.
     await waitUntil(
       async () => {

@@ -1,6 +1,6 @@
 /** Per-endpoint options beyond the registry's behaviour, each against real Redis and HTTP. */
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deadLetters, replayDeadLetters, setPaused } from '../../src/cli/operator.js';
 import { encodeEnvelope, encodeEvent } from '../../src/events/encode.js';
 import { EventsMediaTypeV2 } from '../../src/events/types.js';
@@ -17,15 +17,13 @@ import {
 } from '../helpers/delivery.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import type { Receiver, Responder } from '../helpers/receiver.js';
+import { useCleanups } from '../helpers/cleanup.js';
 import { useRedis } from '../helpers/redis-server.js';
 import { delay, waitUntil } from '../helpers/wait.js';
 
 const redis = useRedis();
 const prefix = 'regnotify';
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanups();
 
 async function setup(
   endpoint: (name: string, url: string) => DeliveryEndpoint,
@@ -33,9 +31,9 @@ async function setup(
 ) {
   const name = uniqueName('opt');
   const rx: Receiver = await startReceiver(respond ? { respond } : {});
-  cleanups.push(() => rx.close());
+  cleanup(() => rx.close());
   const producer = await startProducer(redis().url, prefix, [{ name }]);
-  cleanups.push(() => producer.close());
+  cleanup(() => producer.close());
   const connection = createRedisClient({ url: redis().url }, 'worker');
   const worker = new EndpointWorker({
     connection,
@@ -44,7 +42,7 @@ async function setup(
     tuning: fastTuning,
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
   });
-  cleanups.push(async () => {
+  cleanup(async () => {
     await worker.close();
     await connection.quit();
   });

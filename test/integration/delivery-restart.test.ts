@@ -12,17 +12,15 @@ import {
 } from '../helpers/delivery.js';
 import { reapChildren } from '../helpers/processes.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
+import { useCleanups } from '../helpers/cleanup.js';
 import { useRedis } from '../helpers/redis-server.js';
 import { deferred, waitUntil } from '../helpers/wait.js';
 
 const redis = useRedis();
 const prefix = 'regnotify';
-const cleanups: (() => Promise<unknown>)[] = [];
+const cleanup = useCleanups();
 
-afterEach(async () => {
-  await reapChildren();
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+afterEach(() => reapChildren());
 
 describe('restart safety', () => {
   it('kill -9 of the worker during a POST: delivered again, in order, resumed within 10 s', async () => {
@@ -36,9 +34,9 @@ describe('restart safety', () => {
         return i === 9 ? { status: 200, delayMs: 60_000 } : 200;
       },
     });
-    cleanups.push(() => rx.close());
+    cleanup(() => rx.close());
     const producer = await startProducer(redis().url, prefix, [{ name }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     await producer.sink.writeMany(events);
     // The default tuning (lockDuration 4 s, stalledInterval 2 s), as shipped.
     const tuning = { lockDurationMs: 4000, stalledIntervalMs: 2000 };
@@ -50,7 +48,7 @@ describe('restart safety', () => {
     await holding.promise;
     // Kill the process that holds the job: BullMQ records it in the job (`pb`).
     const admin = redis().client();
-    cleanups.push(() => admin.quit());
+    cleanup(() => admin.quit());
     const [activeId] = await admin.lrange(`${prefix}:{ep-${name}}:active`, 0, -1);
     const holder = await admin.hget(`${prefix}:{ep-${name}}:${activeId}`, 'pb');
     const victim = workers.find((w) => holder?.endsWith(`:${w.pid}`));
@@ -77,9 +75,9 @@ describe('restart safety', () => {
   it('kill -9 of redis-server (AOF everysec): everything acknowledged > 1 s before is delivered, in order', async () => {
     const name = uniqueName('redis9');
     const rx = await startReceiver({ respond: () => ({ status: 200, delayMs: 5 }) });
-    cleanups.push(() => rx.close());
+    cleanup(() => rx.close());
     const producer = await startProducer(redis().url, prefix, [{ name }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     const events = Array.from({ length: 200 }, (_, i) => makeEvent(i, 'r9'));
     await producer.sink.writeMany(events);
     const workers = await spawnWorkers(2, {
@@ -119,9 +117,9 @@ describe('restart safety', () => {
         return i === 0 ? { status: 200, delayMs: 700 } : 200;
       },
     });
-    cleanups.push(() => rx.close());
+    cleanup(() => rx.close());
     const producer = await startProducer(redis().url, prefix, [{ name }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     const [first, second] = [makeEvent(1, 'st'), makeEvent(2, 'st')];
     await producer.sink.writeMany([first!, second!]);
     const [worker] = await spawnWorkers(1, {

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { createRedisClient } from '../../src/queue/connection.js';
 import { readEndpointStats } from '../../src/queue/stats.js';
@@ -12,22 +12,19 @@ import {
   uniqueName,
 } from '../helpers/delivery.js';
 import { startReceiver } from '../helpers/receiver.js';
+import { useCleanups } from '../helpers/cleanup.js';
 import { startRedis, useRedis } from '../helpers/redis-server.js';
 
 const redis = useRedis();
 const prefix = 'regnotify';
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanup = useCleanups();
 
 describe('the durable producer is honest', () => {
   it('rejects, within a bounded time, when Redis cannot store the event', async () => {
     const own = await startRedis({ appendfsync: 'always' });
-    cleanups.push(() => own.stop());
+    cleanup(() => own.stop());
     const producer = await startProducer(own.url, prefix, [{ name: 'a' }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     await producer.sink.write(makeEvent(1, 'hp'));
     await own.kill9();
     const started = Date.now();
@@ -46,12 +43,12 @@ describe('the durable producer is honest', () => {
   it('stores an event written twice while pending once', async () => {
     const name = uniqueName('dup');
     const producer = await startProducer(redis().url, prefix, [{ name }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     const ev = makeEvent(5, 'dup');
     await producer.sink.write(ev);
     await producer.sink.writeMany([ev, makeEvent(6, 'dup'), ev]);
     const admin = redis().client();
-    cleanups.push(() => admin.quit());
+    cleanup(() => admin.quit());
     expect(await admin.lrange(`${prefix}:{ep-${name}}:wait`, 0, -1)).toEqual([
       makeEvent(6, 'dup').id,
       ev.id,
@@ -68,7 +65,7 @@ describe('the durable producer is honest', () => {
       { name: noPulls, ignoredActions: ['pull'] },
       { name: onlyProd, repositories: { include: ['prod/*'] } },
     ]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     const blob = {
       ...makeEvent(1, 'rt'),
       target: {
@@ -87,13 +84,13 @@ describe('endpoint metrics are cluster-wide', () => {
   it('every process reads the same numbers, and pending is the real backlog', async () => {
     const name = uniqueName('metrics');
     const rx = await startReceiver({ respond: (_r, i) => (i === 0 ? 404 : 200) });
-    cleanups.push(() => rx.close());
+    cleanup(() => rx.close());
     const producer = await startProducer(redis().url, prefix, [{ name }]);
-    cleanups.push(() => producer.close());
+    cleanup(() => producer.close());
     await producer.sink.writeMany(Array.from({ length: 5 }, (_, i) => makeEvent(i, 'm')));
     const one = redis().client();
     const two = redis().client();
-    cleanups.push(
+    cleanup(
       () => one.quit(),
       () => two.quit(),
     );
