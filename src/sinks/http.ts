@@ -137,7 +137,8 @@ export class HttpSink implements Sink {
       ? AbortSignal.any([timeout.signal, options.signal])
       : timeout.signal;
     try {
-      const res = await this.follow(body, mediaType, signal);
+      // One Buffer for all hops: undici sends a Buffer about twice as fast as a string.
+      const res = await this.follow(Buffer.from(body), mediaType, signal);
       const status = res.statusCode;
       if (status >= 200 && status < 400) {
         for (const l of this.listeners) l.success(status, count);
@@ -166,7 +167,7 @@ export class HttpSink implements Sink {
 
   /** The final response of the redirect chain (its body already consumed). */
   private async follow(
-    body: string,
+    body: Buffer,
     mediaType: string,
     signal: AbortSignal,
   ): Promise<{
