@@ -115,10 +115,11 @@ export class DurableSink implements Sink {
     if (this.closed) throw new SinkClosedError();
     const name = layoutName(mediaType);
     const stored: Record<string, number> = {};
-    const raws = new Map<Event, string>();
-    const rawOf = (e: Event) => {
-      let r = raws.get(e);
-      if (r === undefined) raws.set(e, (r = rawEvent(e, mediaType)));
+    // Encoded once per event, however many endpoints want it.
+    const encoded = new Map<Event, unknown>();
+    const dataOf = (e: Event) => {
+      let r = encoded.get(e);
+      if (r === undefined) encoded.set(e, (r = jobData(rawEvent(e, mediaType))));
       return r;
     };
     await Promise.all(
@@ -127,7 +128,7 @@ export class DurableSink implements Sink {
         stored[w.name] = wanted.length;
         if (wanted.length === 0) return undefined;
         return w.add(
-          wanted.map((e) => ({ name, data: jobData(rawOf(e)), opts: { jobId: jobIdFor(e.id) } })),
+          wanted.map((e) => ({ name, data: dataOf(e), opts: { jobId: jobIdFor(e.id) } })),
         );
       }),
     );

@@ -1,0 +1,184 @@
+/**
+ * Ingest benchmark (issue 4). In one run on this machine, 16 concurrent senders (undici,
+ * keep-alive) POST real-sized envelopes (one ~1 KB event each, unique ids) to:
+ *   (a) a bare node:http server that reads and JSON.parses the body (bench/bare-server.ts);
+ *   (b) regnotify's ingest — the real `regnotify ingest` process, storing every event in a
+ *       private redis-server (AOF everysec) for 2 endpoints, then for 1.
+ * Prints requests/s, p50/p99 latency, and (b) as a ratio to (a). Run: npm run bench:ingest
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { Agent, request } from 'undici';
+import { freePort } from '../src/embedded/net.js';
+import { startEmbeddedRedis } from '../src/embedded/redis-server.js';
+import { encodeEnvelope } from '../src/events/encode.js';
+import { createRedisClient, waitReady } from '../src/queue/connection.js';
+import { makeEvent } from '../test/fixtures/sample-event.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SENDERS = 16;
+const SECONDS = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 6);
+
+interface Result {
+  requests: number;
+  rate: number;
+  p50: number;
+  p99: number;
+}
+
+let serial = 0;
+/** Envelopes with unique event ids, so regnotify stores every one (no dedupe). */
+const nextBody = (): string => encodeEnvelope([makeEvent(serial++, `in${process.pid}`)]);
+
+async function load(url: string, seconds: number): Promise<Result> {
+  const agent = new Agent({ connections: SENDERS, pipelining: 1 });
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (performance.now() < deadline) {
+        const body = nextBody();
+        const t0 = performance.now();
+        const res = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+          body,
+        });
+        await res.body.dump();
+        if (res.statusCode !== 200) throw new Error(`${url}: status ${res.statusCode}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  await agent.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    requests: latencies.length,
+    rate: latencies.length / elapsed,
+    p50: at(0.5),
+    p99: at(0.99),
+  };
+}
+
+async function spawnUntil(args: string[], pattern: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (pattern.test(out)) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const row = (label: string, r: Result, base?: Result) =>
+  `${label.padEnd(44)} ${r.rate.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99
+    .toFixed(2)
+    .padStart(6)} ms${base ? `  = ${(r.rate / base.rate).toFixed(2)} x bare` : ''}`;
+
+async function ingestRun(redisUrl: string, dir: string, endpoints: number): Promise<Result> {
+  const port = await freePort();
+  const names = Array.from({ length: endpoints }, (_, i) => `bench${endpoints}-${i}`);
+  const config = path.join(dir, `ingest-${endpoints}.yml`);
+  await writeFile(
+    config,
+    [
+      `redis: { url: '${redisUrl}', prefix: 'ibench' }`,
+      `ingest: { addr: '127.0.0.1:${port}' }`,
+      `logging: { level: info }`, // only start-up lines at info; requests log at debug
+      'notifications:',
+      '  endpoints:',
+      ...names.map((n) => `    - { name: ${n}, url: 'http://127.0.0.1:9/unused' }`),
+      '',
+    ].join('\n'),
+  );
+  const cli = path.join(here, '..', 'workers', 'regnotify.js');
+  // --profile=DIR writes a CPU profile of the ingest process (node --cpu-prof) into DIR.
+  const profile = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const ingest = await spawnUntil(
+    [...nodeArgs, cli, 'ingest', '--config', config],
+    /"ingest listening"/,
+  );
+  try {
+    const url = `http://127.0.0.1:${port}/events`;
+    await load(url, 1); // warm-up
+    const before = serial;
+    const check = createRedisClient({ url: redisUrl }, 'producer');
+    await waitReady(check);
+    const stored0 = await Promise.all(names.map((n) => check.llen(`ibench:{ep-${n}}:wait`)));
+    const result = await load(url, SECONDS);
+    const stored1 = await Promise.all(names.map((n) => check.llen(`ibench:{ep-${n}}:wait`)));
+    check.disconnect();
+    const sent = serial - before;
+    stored1.forEach((n, i) => {
+      if (n - stored0[i]! !== sent)
+        throw new Error(`${names[i]}: ${n - stored0[i]!} stored of ${sent} sent`);
+    });
+    return result;
+  } finally {
+    await stop(ingest);
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'regnotify-ibench-'));
+  const redis = await startEmbeddedRedis({
+    dataDir: path.join(dir, 'redis'),
+    port: 0,
+    logger: pino({ level: 'error' }),
+  });
+  try {
+    console.log(
+      `machine: ${os.cpus().length} cores, node ${process.version}; ${SENDERS} senders, ${SECONDS} s per run; envelope ${nextBody().length} B`,
+    );
+    const bare = await (async () => {
+      const child = spawn(process.execPath, [path.join(here, 'bare-server.js')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const port = await new Promise<number>((resolve) =>
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /PORT (\d+)/.exec(d.toString());
+          if (m) resolve(Number(m[1]));
+        }),
+      );
+      try {
+        await load(`http://127.0.0.1:${port}/events`, 1);
+        return await load(`http://127.0.0.1:${port}/events`, SECONDS);
+      } finally {
+        await stop(child);
+      }
+    })();
+    console.log(row('(a) bare node:http (read + JSON.parse)', bare));
+    const two = await ingestRun(redis.url, dir, 2);
+    console.log(row('(b) regnotify ingest, 2 endpoints', two, bare));
+    const one = await ingestRun(redis.url, dir, 1);
+    console.log(row('(b) regnotify ingest, 1 endpoint', one, bare));
+    console.log('targets: >= 0.3 x bare, p99 < 20 ms');
+  } finally {
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
