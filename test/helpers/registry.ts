@@ -39,6 +39,8 @@ export interface StartRegistryOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** How long to wait for GET /v2/ to answer (default 15 s). */
   startTimeoutMs?: number;
+  /** More notification endpoints after the first, in the registry's own YAML shape. */
+  extraEndpoints?: Record<string, unknown>[];
 }
 
 export interface Registry {
@@ -161,7 +163,7 @@ export function registryConfig(dir: string, port: number, options: StartRegistry
       ...(options.includeReferences === undefined
         ? {}
         : { events: { includereferences: options.includeReferences } }),
-      endpoints: [endpoint],
+      endpoints: [endpoint, ...(options.extraEndpoints ?? [])],
     },
   };
   return stringify(config);
