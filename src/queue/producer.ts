@@ -7,10 +7,10 @@ import type { Sink } from '../sinks/sink.js';
 import type { RedisClient } from './connection.js';
 import { jobIdFor, queueName } from './names.js';
 import { jobData, layoutName } from './layout.js';
-import { routePredicate } from './routes.js';
-import type { RouteFilter } from './routes.js';
+import { eventFilter } from '../sinks/filter.js';
+import type { EventFilter } from '../sinks/filter.js';
 
-export interface ProducerEndpoint extends RouteFilter {
+export interface ProducerEndpoint extends EventFilter {
   name: string;
 }
 
@@ -91,7 +91,7 @@ export class DurableSink implements Sink {
         streams: { events: { maxLen: options.eventsMaxLen ?? 100 } },
       });
       queue.on('error', (err: Error) => options.onError?.(err, ep.name));
-      return new QueueWriter(ep.name, routePredicate(ep), queue);
+      return new QueueWriter(ep.name, eventFilter(ep), queue);
     });
   }
 

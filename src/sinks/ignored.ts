@@ -1,4 +1,5 @@
 import type { Event } from '../events/types.js';
+import { eventFilter } from './filter.js';
 import type { Sink } from './sink.js';
 
 /**
@@ -7,23 +8,19 @@ import type { Sink } from './sink.js';
  * Ignored events never reach the wrapped sink, so they change no metrics.
  */
 export class IgnoredSink implements Sink {
-  private readonly mediaTypes: ReadonlySet<string>;
-  private readonly actions: ReadonlySet<string>;
+  private readonly wanted: (event: Event) => boolean;
 
   constructor(
     private readonly sink: Sink,
     mediaTypes: readonly string[],
     actions: readonly string[],
   ) {
-    this.mediaTypes = new Set(mediaTypes);
-    this.actions = new Set(actions);
+    // The same rule the durable path applies per endpoint (./filter.ts).
+    this.wanted = eventFilter({ ignoredMediaTypes: mediaTypes, ignoredActions: actions });
   }
 
   write(event: Event): Promise<void> {
-    if (this.mediaTypes.has(event.target.mediaType) || this.actions.has(event.action)) {
-      return Promise.resolve();
-    }
-    return this.sink.write(event);
+    return this.wanted(event) ? this.sink.write(event) : Promise.resolve();
   }
 
   /** Closes the wrapped sink (Go v3's ignoredSink does not; a flaw we avoid). */

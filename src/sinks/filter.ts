@@ -1,7 +1,10 @@
 import type { Event } from '../events/types.js';
 
-/** Which events an endpoint wants: the registry's ignore rules plus regnotify's filters. */
-export interface RouteFilter {
+/**
+ * Which events an endpoint wants: the registry's ignore rules (reference §4.7) plus regnotify's
+ * repository/tag filters. Used by the in-memory IgnoredSink and the durable producer alike.
+ */
+export interface EventFilter {
   /** `ignore.mediatypes` + `ignoredmediatypes`: exact, case-sensitive matches. */
   ignoredMediaTypes?: readonly string[];
   /** `ignore.actions`. Media types OR actions, as registry 3.1 (actions alone work). */
@@ -31,7 +34,7 @@ function matcher(filter?: {
 }
 
 /** Builds the predicate once per endpoint; it runs for every event on the ingest hot path. */
-export function routePredicate(filter: RouteFilter): (event: Event) => boolean {
+export function eventFilter(filter: EventFilter): (event: Event) => boolean {
   const mediaTypes = new Set(filter.ignoredMediaTypes ?? []);
   const actions = new Set(filter.ignoredActions ?? []);
   const repository = matcher(filter.repositories);
