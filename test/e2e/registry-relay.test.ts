@@ -12,6 +12,7 @@ import { EventsMediaType } from '../../src/events/types.js';
 import { useCleanups } from '../helpers/cleanup.js';
 import { buildOciLayout } from '../helpers/oci-layout.js';
 import { reapChildren } from '../helpers/processes.js';
+import type { Child } from '../helpers/processes.js';
 import {
   copyRepo,
   deleteManifest,
@@ -27,6 +28,7 @@ import {
   endpointHeaders,
   eventOf,
   ingestCounters,
+  lastFailedAttemptAt,
   registryFor,
   regnotify,
   setUp,
@@ -125,10 +127,14 @@ describe('regnotify between the real registry and a receiver', () => {
       { timeoutMs: 20_000, intervalMs: 200, message: 'regnotify holding the push, failing' },
     );
 
-    // kill -9 a worker mid-retry; kill -9 and restart the registry (its queue dies with it);
-    // then both receivers come back on their ports.
-    workers[0]!.kill('SIGKILL');
-    await workers[0]!.exited;
+    // kill -9 the worker that retried last; kill -9 and restart the registry (its queue dies
+    // with it); then both receivers come back on their ports.
+    const victim = [...workers].sort(
+      (a, b) => lastFailedAttemptAt(b) - lastFailedAttemptAt(a),
+    )[0] as Child;
+    expect(lastFailedAttemptAt(victim)).toBeGreaterThan(0);
+    victim.kill('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
     await reg.kill9();
     await reg.restart();
     await s.relayed.reopen();

@@ -180,3 +180,14 @@ export function authorizationLines(r: RecordedRequest): string[] {
   }
   return lines;
 }
+
+/** When this regnotify process last logged a failed delivery attempt (pino `time`), or 0. */
+export function lastFailedAttemptAt(proc: Child): number {
+  let last = 0;
+  for (const line of proc.stdout.split('\n')) {
+    if (!line.includes('delivery attempt failed')) continue;
+    const { time } = JSON.parse(line) as { time?: number };
+    if (typeof time === 'number' && time > last) last = time;
+  }
+  return last;
+}
