@@ -14,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { freePort } from '../../src/embedded/net.js';
+import { dieWithParent } from './processes.js';
 import { waitUntil } from './wait.js';
 
 export const RegistryBinary = '/usr/bin/docker-registry';
@@ -170,7 +171,9 @@ export function registryConfig(dir: string, port: number, options: StartRegistry
 }
 
 function spawnRegistry(configFile: string, onOutput: (text: string) => void): ChildProcess {
-  const child = spawn(RegistryBinary, ['serve', configFile], {
+  // Killed with the test process even if vitest dies mid-run (setpriv --pdeathsig).
+  const [command, args] = dieWithParent(RegistryBinary, ['serve', configFile]);
+  const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     // Nothing of the machine's environment (e.g. REGISTRY_* overrides) may change the config.
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
