@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,19 +71,25 @@ async function load(url: string, seconds: number): Promise<Result> {
   };
 }
 
-async function spawnUntil(args: string[], pattern: RegExp): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (pattern.test(out)) resolve();
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
-  });
-  return child;
+/** Resolves once something accepts TCP connections on 127.0.0.1:port; fails if `child` exits. */
+async function waitListening(child: ChildProcess, port: number, what: string): Promise<void> {
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `${what} exited (${code ?? signal})`));
+  const deadline = performance.now() + 20_000;
+  while (exited === undefined) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1');
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (performance.now() > deadline) throw new Error(`${what}: not listening after 20 s`);
+    await new Promise((r) => setTimeout(r, 50)); // poll interval, bounded by the deadline
+  }
+  throw new Error(exited);
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -103,9 +110,9 @@ async function ingestRun(redisUrl: string, dir: string, endpoints: number): Prom
   await writeFile(
     config,
     [
-      `redis: { url: '${redisUrl}', prefix: 'ibench' }`,
+      `redis: { url: '${redisUrl}' }`,
       `ingest: { addr: '127.0.0.1:${port}' }`,
-      `logging: { level: info }`, // only start-up lines at info; requests log at debug
+      `logging: { level: warn }`,
       'notifications:',
       '  endpoints:',
       ...names.map((n) => `    - { name: ${n}, url: 'http://127.0.0.1:9/unused' }`),
@@ -116,19 +123,20 @@ async function ingestRun(redisUrl: string, dir: string, endpoints: number): Prom
   // --profile=DIR writes a CPU profile of the ingest process (node --cpu-prof) into DIR.
   const profile = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
   const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
-  const ingest = await spawnUntil(
-    [...nodeArgs, cli, 'ingest', '--config', config],
-    /"ingest listening"/,
-  );
+  // stderr is inherited: at level warn, anything the service prints is worth seeing.
+  const ingest = spawn(process.execPath, [...nodeArgs, cli, 'ingest', '--config', config], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitListening(ingest, port, 'regnotify ingest');
   try {
     const url = `http://127.0.0.1:${port}/events`;
     await load(url, 1); // warm-up
     const before = serial;
     const check = createRedisClient({ url: redisUrl }, 'producer');
     await waitReady(check);
-    const stored0 = await Promise.all(names.map((n) => check.llen(`ibench:{ep-${n}}:wait`)));
+    const stored0 = await Promise.all(names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
     const result = await load(url, SECONDS);
-    const stored1 = await Promise.all(names.map((n) => check.llen(`ibench:{ep-${n}}:wait`)));
+    const stored1 = await Promise.all(names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
     check.disconnect();
     const sent = serial - before;
     stored1.forEach((n, i) => {
