@@ -6,8 +6,9 @@
  *       private redis-server (AOF everysec) for 2 endpoints, then for 1.
  * Prints requests/s, p50/p99 latency, and (b) as a ratio to (a). Run: npm run bench:ingest
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import os from 'node:os';
@@ -30,17 +31,42 @@ interface Result {
   rate: number;
   p50: number;
   p99: number;
+  /** The server process's CPU time (user + system) per request, µs; NaN off Linux. */
+  cpuPerRequest: number;
+}
+
+/**
+ * A process's CPU seconds so far (user + system, from /proc). This VM's throughput varies
+ * ±30% from run to run (noisy neighbours); CPU per request is the steadier figure.
+ */
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the `(comm)`, which may contain spaces: utime and stime are the 12th and 13th.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / ticksPerSecond;
+  } catch {
+    return NaN;
+  }
 }
 
 let serial = 0;
 /** Envelopes with unique event ids, so regnotify stores every one (no dedupe). */
 const nextBody = (): string => encodeEnvelope([makeEvent(serial++, `in${process.pid}`)]);
 
-async function load(url: string, seconds: number): Promise<Result> {
+async function load(url: string, seconds: number, serverPid?: number): Promise<Result> {
   const agent = new Agent({ connections: SENDERS, pipelining: 1 });
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
+  const cpu0 = cpuSeconds(serverPid);
   await Promise.all(
     Array.from({ length: SENDERS }, async () => {
       while (performance.now() < deadline) {
@@ -59,6 +85,7 @@ async function load(url: string, seconds: number): Promise<Result> {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuSeconds(serverPid) - cpu0;
   await agent.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>
@@ -68,6 +95,7 @@ async function load(url: string, seconds: number): Promise<Result> {
     rate: latencies.length / elapsed,
     p50: at(0.5),
     p99: at(0.99),
+    cpuPerRequest: (cpu * 1e6) / latencies.length,
   };
 }
 
@@ -101,7 +129,9 @@ async function stop(child: ChildProcess): Promise<void> {
 const row = (label: string, r: Result, base?: Result) =>
   `${label.padEnd(44)} ${r.rate.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99
     .toFixed(2)
-    .padStart(6)} ms${base ? `  = ${(r.rate / base.rate).toFixed(2)} x bare` : ''}`;
+    .padStart(6)} ms  cpu ${r.cpuPerRequest.toFixed(0).padStart(4)} us/req${
+    base ? `  = ${(r.rate / base.rate).toFixed(2)} x bare` : ''
+  }`;
 
 async function ingestRun(redisUrl: string, dir: string, endpoints: number): Promise<Result> {
   const port = await freePort();
@@ -135,7 +165,7 @@ async function ingestRun(redisUrl: string, dir: string, endpoints: number): Prom
     const check = createRedisClient({ url: redisUrl }, 'producer');
     await waitReady(check);
     const stored0 = await Promise.all(names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
-    const result = await load(url, SECONDS);
+    const result = await load(url, SECONDS, ingest.pid);
     const stored1 = await Promise.all(names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
     check.disconnect();
     const sent = serial - before;
@@ -172,7 +202,7 @@ async function main(): Promise<void> {
       );
       try {
         await load(`http://127.0.0.1:${port}/events`, 1);
-        return await load(`http://127.0.0.1:${port}/events`, SECONDS);
+        return await load(`http://127.0.0.1:${port}/events`, SECONDS, child.pid);
       } finally {
         await stop(child);
       }
