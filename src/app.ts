@@ -14,10 +14,19 @@ import type { RunningHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createExpvar } from './metrics/expvar.js';
 import { createMetrics } from './metrics/prometheus.js';
-import { checkRedisServer, createRedisClient, waitReady } from './queue/connection.js';
+import {
+  checkRedisServer,
+  checkReplicas,
+  createRedisClient,
+  waitReady,
+} from './queue/connection.js';
 import type { RedisClient, RedisSettings } from './queue/connection.js';
+import { EpochWatch } from './queue/epoch.js';
+import { MemoryWatch } from './queue/memory.js';
 import { DurableSink } from './queue/producer.js';
 import type { ProducerEndpoint } from './queue/producer.js';
+import { endpointKeys } from './queue/names.js';
+import { ensureReserve } from './queue/reserve.js';
 import { readEndpointStats } from './queue/stats.js';
 import { EndpointWorker } from './queue/worker.js';
 import type { DeliveryEndpoint } from './queue/worker.js';
@@ -41,6 +50,22 @@ export interface StartAppOptions {
   logger: Logger;
   /** Something the app cannot recover from (the embedded Redis keeps dying): stop the process. */
   onFatal?: (err: Error) => void;
+}
+
+/**
+ * A producer write that got no answer in time may sit on a dead TCP connection (a network
+ * partition drops packets, nothing resets the socket, and after it heals TCP's retransmission
+ * backoff can keep the old socket silent for many seconds). Start a new connection instead,
+ * at most once a second, so the ingest answers 200 again within about a second of the heal.
+ */
+function reconnectOnTimeout(client: RedisClient, logger: Logger): () => void {
+  let last = 0;
+  return () => {
+    if (Date.now() - last < 1000) return;
+    last = Date.now();
+    logger.warn('a Redis write timed out: reconnecting the ingest connection');
+    client.disconnect(true);
+  };
 }
 
 export function producerEndpoint(ep: EndpointSettings): ProducerEndpoint {
@@ -139,9 +164,37 @@ export async function startApp(options: StartAppOptions): Promise<App> {
     closers.push(async () => Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect()))));
 
     const endpoints = enabledEndpoints(config);
+    const names = endpoints.map((ep) => ep.name);
     const admin = client('worker');
-    await waitReady(admin, config.redis.connectTimeoutMs * 2);
+    await waitReady(admin, Math.max(10_000, config.redis.connectTimeoutMs * 2));
     for (const warning of await checkRedisServer(admin)) logger.warn(warning);
+    if (roles.ingest) {
+      for (const warning of await checkReplicas(admin, config.redis.waitReplicas)) {
+        logger.warn(warning);
+      }
+    }
+    const readStats = (name: string) => readEndpointStats(admin, config.redis.prefix, name);
+    const metrics = createMetrics({ endpoints: names, readStats });
+    // How full Redis is (the ingest refuses before it is full; workers keep their reserve) and
+    // whether it lost its data (an error line and a metric, never silence).
+    const memory = new MemoryWatch({
+      client: admin,
+      prefix: config.redis.prefix,
+      endpoints: names,
+      headroomPercent: config.redis.writeHeadroomPercent,
+      logger,
+    });
+    await memory.start();
+    closers.push(async () => memory.stop());
+    const epochs = new EpochWatch({
+      client: admin,
+      prefix: config.redis.prefix,
+      endpoints: names,
+      logger,
+      onLoss: (endpoint) => metrics.observeDataLoss(endpoint),
+    });
+    await epochs.start();
+    closers.push(async () => epochs.stop());
 
     const workers: EndpointWorker[] = [];
     if (roles.workers) {
@@ -158,6 +211,8 @@ export async function startApp(options: StartAppOptions): Promise<App> {
             stalledIntervalMs: config.workers.stalledIntervalMs,
           },
           logger,
+          memory,
+          reserveBytes: config.redis.reserveBytes,
         });
         closers.push(() => worker.close());
         await worker.start();
@@ -166,9 +221,6 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       logger.info({ endpoints: selected.map((ep) => ep.name) }, 'delivery workers started');
     }
 
-    let sink: DurableSink | undefined;
-    const readStats = (name: string) => readEndpointStats(admin, config.redis.prefix, name);
-    const metrics = createMetrics({ endpoints: endpoints.map((ep) => ep.name), readStats });
     const ops = createOpsHandler({
       logger,
       metrics,
@@ -178,16 +230,34 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         ...(roles.workers ? [workersCheck(() => workers.every((w) => w.running))] : []),
       ],
     });
+    let sink: DurableSink | undefined;
     let server: RunningHttpServer | undefined;
     if (roles.ingest) {
       const producer = client('producer');
-      await waitReady(producer, config.redis.connectTimeoutMs * 2);
+      await waitReady(producer, Math.max(10_000, config.redis.connectTimeoutMs * 2));
       sink = new DurableSink({
         client: producer,
         prefix: config.redis.prefix,
         endpoints: endpoints.map(producerEndpoint),
-        onError: (err, endpoint) => logger.warn({ endpoint, err: err.message }, 'queue error'),
+        dedupeWindowMs: config.redis.dedupeWindowMs,
+        dedupeMaxIds: config.redis.dedupeMaxIds,
+        waitReplicas: config.redis.waitReplicas,
+        waitTimeoutMs: config.redis.waitTimeoutMs,
+        memory,
+        onTimeout: reconnectOnTimeout(producer, logger),
       });
+      for (const name of names) {
+        await ensureReserve(
+          producer,
+          endpointKeys(config.redis.prefix, name),
+          config.redis.reserveBytes,
+        ).catch((err: unknown) =>
+          logger.warn(
+            { endpoint: name, err: toError(err).message },
+            'could not create the memory reserve',
+          ),
+        );
+      }
       const s = sink;
       closers.push(() => s.close());
       const ingest = createIngestHandler({

@@ -64,10 +64,30 @@ export class HttpTransportError extends RegnotifyError {
   }
 }
 
-/** The durable store (Redis) could not take or give the data; nothing was acknowledged. */
+/**
+ * The durable store (Redis) could not take or give the data, or could not promise to keep it;
+ * nothing was acknowledged (the ingest answers 503 and the registry retries).
+ */
 export class StoreUnavailableError extends RegnotifyError {
+  constructor(detail: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'ERR_STORE_UNAVAILABLE', `store unavailable: ${detail}`, options);
+  }
+}
+
+/** Redis is too full to take more events (the headroom kept for delivery is reached). */
+export class StoreFullError extends StoreUnavailableError {
   constructor(detail: string, options?: { cause?: unknown }) {
-    super('ERR_STORE_UNAVAILABLE', `store unavailable: ${detail}`, options);
+    super(detail, { ...options, code: 'ERR_STORE_FULL' });
+  }
+}
+
+/**
+ * The events were written on the primary, but fewer replicas than required confirmed them in
+ * time: a failover could lose them, so they are not acknowledged (a retry stores nothing twice).
+ */
+export class StoreNotReplicatedError extends StoreUnavailableError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(detail, { ...options, code: 'ERR_NOT_REPLICATED' });
   }
 }
 

@@ -10,7 +10,10 @@ import { readEndpointStats } from '../queue/stats.js';
 import type { EndpointStats } from '../queue/stats.js';
 
 export interface DeadLetter {
+  /** The event's id. */
   id: string;
+  /** Its job id in the queue (absent in entries written before 0.2: then `id` is the job id). */
+  jobId?: string;
   layout: string;
   raw: string;
   acceptedAt: number;
@@ -90,7 +93,11 @@ export async function replayDeadLetters(
   const queue = new Queue(queueName(name), { connection: client, prefix });
   try {
     await queue.addBulk(
-      letters.map((d) => ({ name: d.layout, data: jobData(d.raw), opts: { jobId: d.id } })),
+      letters.map((d) => ({
+        name: d.layout,
+        data: jobData(d.raw),
+        opts: { jobId: d.jobId ?? d.id },
+      })),
     );
   } finally {
     await queue.close();

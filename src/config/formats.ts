@@ -64,6 +64,10 @@ export const FORMATS: Readonly<Record<string, ValueFormat>> = {
     validate: (v) => (isInt(v) && v >= 1) || fail('must be an integer >= 1'),
     coerce: coerceInt,
   },
+  'rn-percent': {
+    validate: (v) => (isInt(v) && v >= 0 && v <= 90) || fail('must be an integer from 0 to 90'),
+    coerce: coerceInt,
+  },
   'rn-prefetch': {
     validate: (v) => (isInt(v) && v >= 1 && v <= 1000) || fail('must be an integer from 1 to 1000'),
     coerce: coerceInt,

@@ -49,9 +49,9 @@ export const configSchema: SchemaNode = {
       env: 'REGNOTIFY_REDIS_COMMANDTIMEOUTMS',
     },
     connectTimeoutMs: {
-      doc: 'Timeout of one attempt to connect to Redis, in ms.',
+      doc: 'Timeout of one attempt to connect to Redis, in ms; a failed attempt is retried within 0.5 s, so a Redis back after an outage or a partition is found within about this long.',
       format: 'rn-positive',
-      default: 10000,
+      default: 1000,
       env: 'REGNOTIFY_REDIS_CONNECTTIMEOUTMS',
     },
     cluster: {
@@ -75,6 +75,42 @@ export const configSchema: SchemaNode = {
         default: [],
         env: 'REGNOTIFY_REDIS_SENTINEL_SENTINELS',
       },
+    },
+    waitReplicas: {
+      doc: "Acknowledge an envelope (200) only once this many replicas confirmed its events (Redis WAIT); 503 otherwise, and the registry retries (a retry stores nothing twice). With Sentinel or Cluster, 1 or more makes an acknowledged event survive a failover (see the README's guarantees). 0 = acknowledge once the primary has it.",
+      format: 'rn-nat',
+      default: 0,
+      env: 'REGNOTIFY_REDIS_WAITREPLICAS',
+    },
+    waitTimeoutMs: {
+      doc: 'How long the ingest waits for redis.waitReplicas confirmations before answering 503, in ms. Keep it below redis.commandTimeoutMs.',
+      format: 'rn-positive',
+      default: 1000,
+      env: 'REGNOTIFY_REDIS_WAITTIMEOUTMS',
+    },
+    writeHeadroomPercent: {
+      doc: "Share of Redis's maxmemory kept free for delivery: the ingest and the bridge refuse new events (503, ERR_STORE_FULL) while more than (100 - this) % is used, so that workers can always take, deliver and remove events. Redis's memory is read every 500 ms. 0 = accept until Redis itself refuses.",
+      format: 'rn-percent',
+      default: 10,
+      env: 'REGNOTIFY_REDIS_WRITEHEADROOMPERCENT',
+    },
+    reserveBytes: {
+      doc: 'Memory held per endpoint (a key in its slot) and released by a worker that finds Redis completely full, so that delivery can start and free memory whoever filled Redis. 0 = no reserve.',
+      format: 'rn-nat',
+      default: 262144,
+      env: 'REGNOTIFY_REDIS_RESERVEBYTES',
+    },
+    dedupeWindowMs: {
+      doc: 'An event identical to one accepted this recently (ms) is not stored again, even when the first was already delivered: a registry retrying a POST whose 200 it never saw (or that got a 503 after the write happened) causes no duplicate delivery.',
+      format: 'rn-positive',
+      default: 3600000,
+      env: 'REGNOTIFY_REDIS_DEDUPEWINDOWMS',
+    },
+    dedupeMaxIds: {
+      doc: 'The dedupe window remembers at most this many events per endpoint (about 100 bytes of Redis each); 0 = no window (an event is stored once only while it is pending).',
+      format: 'rn-nat',
+      default: 10000,
+      env: 'REGNOTIFY_REDIS_DEDUPEMAXIDS',
     },
     password: {
       doc: 'Redis password (AUTH), used when the URL carries none; also for Cluster and Sentinel nodes.',

@@ -20,6 +20,12 @@ export interface RedisSettings {
   /** Non-empty → Redis Cluster. */
   cluster: { nodes: string[] };
   sentinel: { name: string; sentinels: string[] };
+  waitReplicas: number;
+  waitTimeoutMs: number;
+  writeHeadroomPercent: number;
+  reserveBytes: number;
+  dedupeWindowMs: number;
+  dedupeMaxIds: number;
   password: string;
   embedded: { dataDir: string; bin: string; port: number };
 }

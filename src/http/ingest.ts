@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { EnvelopeError, SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
 import { isEventsMediaType, mediaTypeEssence, parseEnvelope } from '../events/parse.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
+import type { StoreOutcome } from '../queue/producer.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { authConfigured, authenticate, challenges } from './auth.js';
 import type { IngestAuth } from './auth.js';
@@ -12,10 +13,7 @@ import type { HttpHandler } from './server.js';
 
 /** What the ingest needs from the durable sink (DurableSink in production, a fake in tests). */
 export interface IngestSink {
-  writeMany(
-    events: readonly Event[],
-    mediaType?: EventsMediaTypeName,
-  ): Promise<Record<string, number>>;
+  writeMany(events: readonly Event[], mediaType?: EventsMediaTypeName): Promise<StoreOutcome>;
 }
 
 export interface IngestOutcome {
@@ -132,8 +130,11 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
     events = parsed.events.length;
 
     try {
-      const stored = await options.sink.writeMany(parsed.events, parsed.mediaType);
-      sendJson(res, 200, { accepted: events, stored });
+      const { stored, duplicates } = await options.sink.writeMany(parsed.events, parsed.mediaType);
+      // `duplicates` (events already stored, e.g. by the first try of a retried POST) only
+      // when there are some, so the common answer stays `{"accepted":n,"stored":{…}}`.
+      const repeated = Object.values(duplicates).some((n) => n > 0);
+      sendJson(res, 200, { accepted: events, stored, ...(repeated ? { duplicates } : {}) });
       options.logger.debug(
         { path: options.path, events, mediaType: parsed.mediaType, stored },
         'ingest stored',

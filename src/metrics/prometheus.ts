@@ -35,6 +35,8 @@ export interface Metrics {
   metrics(): Promise<string>;
   /** The ingest handler's `observe` hook. */
   observeIngest(outcome: IngestObservation): void;
+  /** Redis lost an endpoint's data (see queue/epoch.ts). */
+  observeDataLoss(endpoint: string): void;
 }
 
 /** Ingest latency is one parse plus one Redis round trip: 1–100 ms is the interesting range. */
@@ -49,6 +51,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   registerClusterMetrics(registry, snapshot);
   const ingest = registerIngestMetrics(registry);
+  const dataLoss = new Counter({
+    name: 'regnotify_redis_data_loss_total',
+    help: 'Times this process found that Redis had lost an endpoint\'s data (its epoch key was gone or replaced: a restart without persistence, a FLUSHALL, a new node); events accepted before were lost.',
+    labelNames: ['endpoint'],
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -59,6 +67,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       ingest.duration.observe(o.durationMs / 1000);
       if (o.status === 200) ingest.events.inc(o.events);
     },
+    observeDataLoss: (endpoint) => dataLoss.inc({ endpoint }),
   };
 }
 

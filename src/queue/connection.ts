@@ -25,14 +25,24 @@ export type ConnectionRole = 'worker' | 'producer';
 // RedisOptions object under exactOptionalPropertyTypes.
 function roleOptions(role: ConnectionRole, settings: RedisSettings) {
   const common = {
-    connectTimeout: settings.connectTimeoutMs ?? 5000,
-    // Reconnect for ever, at most every 2 s: workers and producers come back by themselves.
-    retryStrategy: (times: number) => Math.min(times * 100, 2000),
+    connectTimeout: settings.connectTimeoutMs ?? 1000,
+    // Reconnect for ever, soon: a healed partition or a restarted Redis is found again within
+    // about one connect timeout plus half a second.
+    retryStrategy: (times: number) => Math.min(times * 50, 500),
     enableReadyCheck: true,
+    // A primary demoted to replica (a failover) answers writes with READONLY: reconnect, which
+    // asks the sentinels (or DNS) again. The worker resends the command there; the producer's
+    // write fails at once (503, the registry retries) — it must not sit in a queue.
+    reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 1 : false),
     ...(settings.password ? { password: settings.password } : {}),
   };
   if (role === 'worker') {
-    return { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
+    return {
+      ...common,
+      reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+      maxRetriesPerRequest: null,
+      enableOfflineQueue: true,
+    };
   }
   return {
     ...common,
@@ -62,6 +72,9 @@ export function createRedisClient(settings: RedisSettings, role: ConnectionRole)
       ...options,
       name: settings.sentinel.name,
       sentinels: settings.sentinel.sentinels.map(hostPort),
+      // Follow a failover the moment the sentinels announce it (+switch-master), rather than
+      // when the old primary is demoted, seconds later — writes it took meanwhile are lost.
+      failoverDetector: true,
     });
   }
   return new Redis(settings.url, options);
@@ -139,6 +152,32 @@ export async function checkRedisServer(client: RedisClient): Promise<string[]> {
     warnings.push(
       `Redis hash-max-listpack-value is ${listpack}: each pending event takes ~2x the memory; 2048 keeps event hashes compact`,
     );
+  }
+  return warnings;
+}
+
+/**
+ * With `redis.waitReplicas` set, every acknowledgement waits for that many replicas: a
+ * primary that has fewer connected makes the ingest answer 503 to everything. Say so at start.
+ */
+export async function checkReplicas(client: RedisClient, wanted: number): Promise<string[]> {
+  if (wanted <= 0) return [];
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const warnings: string[] = [];
+  for (const node of nodes) {
+    try {
+      const info = await node.info('replication');
+      const have = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? '0');
+      if (have < wanted) {
+        const where =
+          client instanceof Cluster ? ` (${node.options.host}:${node.options.port})` : '';
+        warnings.push(
+          `redis.waitReplicas is ${wanted} but the primary${where} has ${have} replica(s) connected: the ingest answers 503 until enough replicas confirm each write`,
+        );
+      }
+    } catch {
+      warnings.push('could not read INFO replication to check redis.waitReplicas');
+    }
   }
   return warnings;
 }

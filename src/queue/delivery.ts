@@ -84,7 +84,8 @@ export function makeProcessor(deps: DeliveryDeps) {
       run.done.add(e.id);
       run.dead.push(
         JSON.stringify({
-          id: e.id,
+          id: eventIdOf(e.raw),
+          jobId: e.id,
           layout: e.layout,
           raw: e.raw,
           acceptedAt: e.acceptedAt,
@@ -94,7 +95,10 @@ export function makeProcessor(deps: DeliveryDeps) {
           at: now(),
         }),
       );
-      logger.error({ eventId: e.id, reason, detail }, 'event dead-lettered: delivery given up');
+      logger.error(
+        { eventId: eventIdOf(e.raw), jobId: e.id, reason, detail },
+        'event dead-lettered: delivery given up',
+      );
     }
     count(run, 'dead', events.length);
   }
@@ -138,7 +142,7 @@ export function makeProcessor(deps: DeliveryDeps) {
       first.attempts = outcome.attempts;
       logger.warn(
         {
-          eventId: first.id,
+          jobId: first.id,
           events: batch.length,
           recent: outcome.recent,
           waitMs: outcome.waitMs,
@@ -213,7 +217,7 @@ export function makeProcessor(deps: DeliveryDeps) {
     } catch (err) {
       // Redis trouble (or a bug): never let it reach BullMQ, which would fail the job = lose it.
       logger.error(
-        { eventId: headId, err: toError(err).message },
+        { jobId: headId, err: toError(err).message },
         'delivery run failed; the event stays at the head of the queue',
       );
       await job.moveToWait(token).catch(() => undefined);
@@ -224,4 +228,14 @@ export function makeProcessor(deps: DeliveryDeps) {
     await job.moveToWait(token).catch(() => undefined);
     throw new WaitingError();
   };
+}
+
+/** The event id inside a stored event's text ('' when it has none). */
+function eventIdOf(raw: string): string {
+  try {
+    const { id } = JSON.parse(raw) as { id?: unknown };
+    return typeof id === 'string' ? id : '';
+  } catch {
+    return '';
+  }
 }

@@ -1,17 +1,38 @@
-import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { rawEvent } from '../events/encode.js';
 import { EventsMediaType } from '../events/types.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
-import { SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
+import {
+  SinkClosedError,
+  StoreFullError,
+  StoreNotReplicatedError,
+  StoreUnavailableError,
+  toError,
+} from '../errors.js';
 import type { Sink } from '../sinks/sink.js';
-import type { RedisClient } from './connection.js';
-import { jobIdFor, queueName } from './names.js';
-import { jobData, layoutName } from './layout.js';
 import { eventFilter } from '../sinks/filter.js';
 import type { EventFilter } from '../sinks/filter.js';
+import type { RedisClient } from './connection.js';
+import { layoutName } from './layout.js';
+import type { MemoryWatch } from './memory.js';
+import { endpointKeys, jobIdFor } from './names.js';
+import type { EndpointKeys } from './names.js';
+import { addScript } from './scripts.js';
 
 export interface ProducerEndpoint extends EventFilter {
   name: string;
+}
+
+/** An event with its compact Go-JSON text in the layout it is stored in. */
+export interface EncodedEvent {
+  event: Event;
+  raw: string;
+}
+
+/** Per endpoint: events newly stored, and events that were already there (or recently). */
+export interface StoreOutcome {
+  stored: Record<string, number>;
+  duplicates: Record<string, number>;
 }
 
 export interface DurableSinkOptions {
@@ -21,31 +42,124 @@ export interface DurableSinkOptions {
   endpoints: readonly ProducerEndpoint[];
   /** Layout for events written with `write()` (the bridge's typed events). Default v1. */
   mediaType?: EventsMediaTypeName;
-  /** Cap of BullMQ's per-queue events stream (we do not consume it; keep it small). */
-  eventsMaxLen?: number;
-  /** Connection trouble is also reported per write (as StoreUnavailableError); this logs it. */
-  onError?: (err: Error, endpoint: string) => void;
+  /** An identical event accepted within this window is not stored again. Default 1 h. */
+  dedupeWindowMs?: number;
+  /** …remembering at most this many ids per endpoint (0 = no window). Default 10,000. */
+  dedupeMaxIds?: number;
+  /** Acknowledge only once this many replicas confirmed the write (Redis WAIT). Default 0. */
+  waitReplicas?: number;
+  waitTimeoutMs?: number;
+  /** Refuses new events while Redis is near full (see memory.ts). */
+  memory?: MemoryWatch;
+  /** A write failed for lack of an answer in time: the connection may be dead (see app.ts). */
+  onTimeout?: () => void;
+}
+
+interface Job {
+  id: string;
+  name: string;
+  data: string;
 }
 
 interface PendingAdd {
-  jobs: { name: string; data: unknown; opts: { jobId: string } }[];
-  resolve: () => void;
+  jobs: Job[];
+  resolve: (flags: number[]) => void;
   reject: (err: Error) => void;
 }
 
-/** One endpoint's queue, with the adds of concurrent callers coalesced into one addBulk. */
-class QueueWriter {
+/** BullMQ's job options as its own add stores them (a Worker reads `attempts`). */
+const JOB_OPTS = '{"attempts":0}';
+
+/**
+ * The durable sink: a write resolves only once every endpoint that wants the event has it in
+ * Redis — and, with `waitReplicas`, on that many replicas — and rejects with a
+ * StoreUnavailableError (or StoreFullError / StoreNotReplicatedError) otherwise: never a
+ * silent acceptance. Concurrent writes to one endpoint are coalesced into one script call.
+ */
+export class DurableSink implements Sink {
+  private readonly writers: EndpointWriter[];
+  private readonly mediaType: EventsMediaTypeName;
+  private closed = false;
+
+  constructor(options: DurableSinkOptions) {
+    this.mediaType = options.mediaType ?? EventsMediaType;
+    this.writers = options.endpoints.map(
+      (ep) => new EndpointWriter(ep.name, eventFilter(ep), options),
+    );
+  }
+
+  get endpointNames(): string[] {
+    return this.writers.map((w) => w.name);
+  }
+
+  async write(event: Event): Promise<void> {
+    await this.writeMany([event], this.mediaType);
+  }
+
+  /** Encodes `events` in `mediaType`, then stores them as writeEncoded does. */
+  writeMany(
+    events: readonly Event[],
+    mediaType: EventsMediaTypeName = this.mediaType,
+  ): Promise<StoreOutcome> {
+    return this.writeEncoded(
+      events.map((event) => ({ event, raw: rawEvent(event, mediaType) })),
+      mediaType,
+    );
+  }
+
+  /**
+   * Stores `events` (in order) for every endpoint whose filters accept them. Rejects if any
+   * endpoint's store failed; the caller retries the whole batch, and what was stored the first
+   * time is not stored twice (same job id, and the dedupe window).
+   */
+  async writeEncoded(
+    events: readonly EncodedEvent[],
+    mediaType: EventsMediaTypeName,
+  ): Promise<StoreOutcome> {
+    if (this.closed) throw new SinkClosedError();
+    const name = layoutName(mediaType);
+    const outcome: StoreOutcome = { stored: {}, duplicates: {} };
+    let jobs: Job[] | undefined;
+    const jobOf = (e: EncodedEvent, i: number): Job => {
+      // One digest per event, however many endpoints want it.
+      jobs ??= events.map((x) => ({ id: jobIdFor(x.event.id, x.raw), name, data: x.raw }));
+      return jobs[i]!;
+    };
+    await Promise.all(
+      this.writers.map(async (w) => {
+        const wanted = events.flatMap((e, i) => (w.accepts(e.event) ? [jobOf(e, i)] : []));
+        const flags = wanted.length === 0 ? [] : await w.add(wanted);
+        const stored = flags.filter((f) => f === 1).length;
+        outcome.stored[w.name] = stored;
+        outcome.duplicates[w.name] = wanted.length - stored;
+      }),
+    );
+    return outcome;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true; // the connection is the caller's
+  }
+}
+
+/** One endpoint's writes, coalesced: the callers of one event-loop turn share a script call. */
+class EndpointWriter {
   private pending: PendingAdd[] = [];
   private scheduled = false;
+  private readonly keys: EndpointKeys;
 
   constructor(
     readonly name: string,
     readonly accepts: (event: Event) => boolean,
-    readonly queue: Queue,
-  ) {}
+    private readonly options: DurableSinkOptions,
+  ) {
+    this.keys = endpointKeys(options.prefix, name);
+  }
 
-  add(jobs: PendingAdd['jobs']): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  add(jobs: Job[]): Promise<number[]> {
+    const refusal = this.options.memory?.refusal(this.name);
+    if (refusal !== undefined) return Promise.reject(new StoreFullError(refusal));
+    return new Promise((resolve, reject) => {
       this.pending.push({ jobs, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -59,86 +173,61 @@ class QueueWriter {
     this.pending = [];
     this.scheduled = false;
     try {
-      await this.queue.addBulk(batch.flatMap((p) => p.jobs));
-      for (const p of batch) p.resolve();
+      const flags = await this.store(batch.flatMap((p) => p.jobs));
+      let at = 0;
+      for (const p of batch) {
+        p.resolve(flags.slice(at, at + p.jobs.length));
+        at += p.jobs.length;
+      }
     } catch (err) {
-      const error = new StoreUnavailableError(
-        `could not store events for endpoint ${this.name}: ${toError(err).message}`,
-        { cause: err },
-      );
+      const error = this.describe(err);
       for (const p of batch) p.reject(error);
     }
   }
-}
 
-/**
- * The durable sink: a write resolves only once every endpoint that wants the event has it in
- * Redis (one BullMQ queue per endpoint), and rejects with StoreUnavailableError when Redis
- * cannot take it — never a silent acceptance. The event id is the job id, so a retried write
- * of a still-pending event is stored once.
- */
-export class DurableSink implements Sink {
-  private readonly writers: QueueWriter[];
-  private readonly mediaType: EventsMediaTypeName;
-  private closed = false;
-
-  constructor(options: DurableSinkOptions) {
-    this.mediaType = options.mediaType ?? EventsMediaType;
-    this.writers = options.endpoints.map((ep) => {
-      const queue = new Queue(queueName(ep.name), {
-        connection: options.client,
-        prefix: options.prefix,
-        streams: { events: { maxLen: options.eventsMaxLen ?? 100 } },
-      });
-      queue.on('error', (err: Error) => options.onError?.(err, ep.name));
-      return new QueueWriter(ep.name, eventFilter(ep), queue);
-    });
-  }
-
-  get endpointNames(): string[] {
-    return this.writers.map((w) => w.name);
-  }
-
-  write(event: Event): Promise<void> {
-    return this.writeMany([event], this.mediaType).then(() => undefined);
-  }
-
-  /**
-   * Stores `events` (in order) for every endpoint whose filters accept them. Resolves with the
-   * number stored per endpoint; rejects if any endpoint's store failed (the caller retries the
-   * whole batch: ids already stored are not stored twice).
-   */
-  async writeMany(
-    events: readonly Event[],
-    mediaType: EventsMediaTypeName = this.mediaType,
-  ): Promise<Record<string, number>> {
-    if (this.closed) throw new SinkClosedError();
-    const name = layoutName(mediaType);
-    const stored: Record<string, number> = {};
-    // Encoded once per event, however many endpoints want it.
-    const encoded = new Map<Event, unknown>();
-    const dataOf = (e: Event) => {
-      let r = encoded.get(e);
-      if (r === undefined) encoded.set(e, (r = jobData(rawEvent(e, mediaType))));
-      return r;
+  /** One round trip: the add script, then (with waitReplicas) WAIT on the same connection. */
+  private async store(jobs: Job[]): Promise<number[]> {
+    const { client, dedupeWindowMs = 3_600_000, dedupeMaxIds = 10_000 } = this.options;
+    const k = this.keys;
+    const args = [k.base, Date.now(), dedupeWindowMs, dedupeMaxIds, JOB_OPTS, '1'];
+    for (const j of jobs) args.push(j.id, j.name, j.data);
+    const keys = [k.wait, k.meta, k.active, k.marker, k.seen];
+    const replicas = this.options.waitReplicas ?? 0;
+    const run = async (command: 'EVALSHA' | 'EVAL') => {
+      const pipe = client.pipeline();
+      pipe.call(command, addScript.ref(command), keys.length, ...keys, ...args);
+      if (replicas > 0) pipe.call('WAIT', replicas, this.options.waitTimeoutMs ?? 1000);
+      return (await pipe.exec()) ?? [];
     };
-    await Promise.all(
-      this.writers.map((w) => {
-        const wanted = events.filter(w.accepts);
-        stored[w.name] = wanted.length;
-        if (wanted.length === 0) return undefined;
-        return w.add(
-          wanted.map((e) => ({ name, data: dataOf(e), opts: { jobId: jobIdFor(e.id) } })),
+    let replies = await run('EVALSHA');
+    if (replies[0]?.[0]?.message.startsWith('NOSCRIPT')) replies = await run('EVAL');
+    const [addError, flags] = replies[0] ?? [new Error('no reply from Redis')];
+    if (addError) throw addError;
+    if (replicas > 0) {
+      const [waitError, confirmed] = replies[1] ?? [new Error('no reply to WAIT')];
+      if (waitError) throw waitError;
+      if (Number(confirmed) < replicas) {
+        throw new StoreNotReplicatedError(
+          `events for endpoint ${this.name} reached the primary, but only ${Number(confirmed)} of ` +
+            `${replicas} replicas confirmed them within ${this.options.waitTimeoutMs ?? 1000} ms ` +
+            `(redis.waitReplicas); not acknowledged, a retry stores nothing twice`,
         );
-      }),
-    );
-    return stored;
+      }
+    }
+    return (flags as number[]).map(Number);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    // The connection is the caller's: Queue.close() does not close a shared client.
-    await Promise.all(this.writers.map((w) => w.queue.close()));
+  private describe(err: unknown): Error {
+    if (err instanceof StoreUnavailableError) return err;
+    const message = toError(err).message;
+    if (/timed out/i.test(message)) this.options.onTimeout?.();
+    if (message.startsWith('OOM')) {
+      return new StoreFullError(`Redis refused the write: ${message}`, { cause: err });
+    }
+    const where = this.options.client instanceof Cluster ? 'Redis Cluster' : 'Redis';
+    return new StoreUnavailableError(
+      `could not store events for endpoint ${this.name} in ${where}: ${message}`,
+      { cause: err },
+    );
   }
 }

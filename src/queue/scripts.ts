@@ -12,6 +12,11 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
+  /** What follows the command name: the digest for EVALSHA, the source for EVAL. */
+  ref(command: 'EVALSHA' | 'EVAL'): string {
+    return command === 'EVALSHA' ? this.sha : this.source;
+  }
+
   async run(client: RedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
       return await client.call('EVALSHA', this.sha, keys.length, ...keys, ...args);
@@ -110,4 +115,51 @@ for i = 1, m do
   redis.call('DEL', ARGV[1] .. spec.remove[i], ARGV[1] .. spec.remove[i] .. ':logs')
 end
 return 1
+`);
+
+/**
+ * Stores a batch of events for one endpoint, the way BullMQ 6.7's addStandardJob stores a job
+ * (the job hash fields a Worker reads, LPUSH on `wait`, the `marker` that wakes a blocked
+ * worker unless the queue is paused or at its global concurrency) — without its per-job
+ * msgpack, job counter, events-stream entries and meta writes, and with what regnotify needs:
+ * - an event already pending (same job id) or accepted within the dedupe window (`seen`) is not
+ *   stored again (a replay passes ARGV[6] = '0' to skip the window);
+ * - the reply says, per event, whether it was stored (1) or a duplicate (0).
+ * Coupled to BullMQ 6.7's job layout on purpose (package.json pins it); every delivery test
+ * consumes these jobs with a real BullMQ Worker.
+ *   KEYS: wait, meta, active, marker, seen
+ *   ARGV: key base, now (ms), window ms, window max ids (0 = no window), job opts JSON,
+ *         check window ('1'/'0'), then per event: job id, name (layout), data (event JSON)
+ *   → { 1|0 per event }
+ */
+export const addScript = new LuaScript(`
+local base, now = ARGV[1], tonumber(ARGV[2])
+local windowMs, windowMax = tonumber(ARGV[3]), tonumber(ARGV[4])
+local checkSeen = ARGV[6] == '1' and windowMax > 0
+local out, added = {}, 0
+for i = 7, #ARGV, 3 do
+  local id = ARGV[i]
+  local key = base .. id
+  if redis.call('EXISTS', key) == 1 or (checkSeen and redis.call('ZSCORE', KEYS[5], id)) then
+    out[#out + 1] = 0
+  else
+    redis.call('HSET', key, 'name', ARGV[i + 1], 'data', ARGV[i + 2], 'opts', ARGV[5],
+      'timestamp', now, 'delay', 0, 'priority', 0)
+    redis.call('LPUSH', KEYS[1], id)
+    if windowMax > 0 then redis.call('ZADD', KEYS[5], now, id) end
+    added = added + 1
+    out[#out + 1] = 1
+  end
+end
+if added > 0 then
+  local meta = redis.call('HMGET', KEYS[2], 'paused', 'concurrency')
+  local maxed = meta[1] or (meta[2] and redis.call('LLEN', KEYS[3]) >= tonumber(meta[2]))
+  if not maxed then redis.call('ZADD', KEYS[4], 0, '0') end
+end
+if windowMax > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now - windowMs)
+  local n = redis.call('ZCARD', KEYS[5])
+  if n > windowMax then redis.call('ZREMRANGEBYRANK', KEYS[5], 0, n - windowMax - 1) end
+end
+return out
 `);

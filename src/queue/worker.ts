@@ -8,8 +8,12 @@ import type { HttpSinkOptions } from '../sinks/http.js';
 import type { RedisClient } from './connection.js';
 import { makeProcessor } from './delivery.js';
 import type { DeliveryPolicy } from './delivery.js';
-import { queueName } from './names.js';
+import type { MemoryWatch } from './memory.js';
+import { endpointKeys, queueName } from './names.js';
+import { ensureReserve, relieve } from './reserve.js';
 import { EndpointStore } from './store.js';
+import { throttledLog } from './throttle.js';
+import type { ThrottledLog } from './throttle.js';
 
 export interface DeliveryEndpoint {
   name: string;
@@ -36,7 +40,19 @@ export interface EndpointWorkerOptions {
   endpoint: DeliveryEndpoint;
   tuning: WorkerTuning;
   logger: Logger;
+  /** How full Redis is (shared by the process); keeps the endpoint's memory reserve. */
+  memory?: MemoryWatch;
+  /** Size of the endpoint's memory reserve (see reserve.ts); 0 = none. */
+  reserveBytes?: number;
 }
+
+/**
+ * Redis answers that mean "not now" rather than "this job is bad": full (OOM), a replica
+ * (READONLY), a failed disk write (MISCONF), loading, busy, a cluster in flux.
+ */
+const REFUSALS =
+  /^(OOM|READONLY|MISCONF|LOADING|BUSY|NOREPLICAS|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
+const MAX_PAUSE_MS = 10_000;
 
 /**
  * Delivers one endpoint's queue. Any number of these, in any number of processes, may serve
@@ -48,11 +64,24 @@ export class EndpointWorker {
   private readonly queue: Queue;
   private readonly sink: HttpSink;
   private readonly inFlight = new Map<string, AbortController>();
+  private readonly log: ThrottledLog;
+  private readonly logger: Logger;
   private closing = false;
+  private started = false;
+  /** While Redis refuses writes the worker pauses, 1 s doubling to 10 s (see onError). */
+  private pauseMs = 0;
+  private pausedUntil = 0;
+  private resumedAt = 0;
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private prepareTimer: NodeJS.Timeout | undefined;
+  private lastRelief = 0;
+  private reserveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EndpointWorkerOptions) {
     const { endpoint, connection, prefix, tuning } = options;
     const logger = options.logger.child({ endpoint: endpoint.name });
+    this.logger = logger;
+    this.log = throttledLog(logger);
     const strict = endpoint.ordering === 'strict';
     this.sink = new HttpSink(endpoint.url, endpoint.http);
     const store = new EndpointStore(connection, prefix, endpoint.name);
@@ -68,8 +97,13 @@ export class EndpointWorker {
       post: (body, o) => this.sink.post(body, o),
       closing: () => this.closing,
     });
-    this.queue = new Queue(queueName(endpoint.name), { connection, prefix });
-    this.queue.on('error', (err) => logger.error({ err: toError(err).message }, 'queue error'));
+    // Keep BullMQ's events stream short (nobody reads it) — the Queue writes this into meta.
+    this.queue = new Queue(queueName(endpoint.name), {
+      connection,
+      prefix,
+      streams: { events: { maxLen: 100 } },
+    });
+    this.queue.on('error', (err) => this.onError(err, 'queue error'));
     this.worker = new Worker<unknown, unknown, string>(
       queueName(endpoint.name),
       (job: Job<unknown, unknown, string>, token?: string, signal?: AbortSignal) =>
@@ -93,7 +127,7 @@ export class EndpointWorker {
         name: `${hostname()}:${process.pid}`,
       },
     );
-    this.worker.on('error', (err) => logger.error({ err: toError(err).message }, 'worker error'));
+    this.worker.on('error', (err) => this.onError(err, 'worker error'));
     this.worker.on('lockRenewalFailed', (ids: string[]) => {
       for (const id of ids) {
         logger.warn(
@@ -122,28 +156,123 @@ export class EndpointWorker {
     }
   }
 
-  /** Sets the queue's global concurrency, then starts taking jobs. */
+  /**
+   * Makes sure the queue's global concurrency is set (a write only when it is not already),
+   * then starts taking jobs. On a Redis so full that even that write is refused, the reserve
+   * is released first; whatever happens, start() returns and the worker keeps trying.
+   */
   async start(): Promise<void> {
     const { endpoint } = this.options;
-    await this.queue.setGlobalConcurrency(
-      endpoint.ordering === 'strict' ? 1 : endpoint.concurrency,
-    );
+    const want = endpoint.ordering === 'strict' ? 1 : endpoint.concurrency;
+    const ready = async (): Promise<boolean> => {
+      try {
+        const have = await this.options.connection.hget(this.keys.meta, 'concurrency');
+        if (Number(have) !== want) await this.queue.setGlobalConcurrency(want);
+        return true;
+      } catch (err) {
+        this.onError(err, 'could not set the global concurrency; retrying');
+        return false;
+      }
+    };
+    if (!(await ready()) && !(await ready())) {
+      // Not taking jobs without the concurrency in place (strict order depends on it).
+      const retry = setInterval(() => {
+        void ready().then((ok) => {
+          if (ok && !this.closing) {
+            clearInterval(retry);
+            this.run();
+          }
+        });
+      }, 2000);
+      retry.unref();
+      this.prepareTimer = retry;
+    } else {
+      this.run();
+      await this.worker.waitUntilReady();
+    }
+    if (this.options.reserveBytes) {
+      this.reserveTimer = setInterval(() => void this.keepReserve(), 5000);
+      this.reserveTimer.unref();
+      void this.keepReserve();
+    }
+  }
+
+  private run(): void {
+    this.started = true;
     void this.worker.run().catch((err: unknown) => {
-      this.options.logger.error(
-        { endpoint: endpoint.name, err: toError(err).message },
-        'worker stopped',
-      );
+      this.logger.error({ err: toError(err).message }, 'worker stopped');
     });
-    await this.worker.waitUntilReady();
+  }
+
+  private get keys() {
+    return endpointKeys(this.options.prefix, this.options.endpoint.name);
   }
 
   get running(): boolean {
-    return this.worker.isRunning();
+    return this.started && (this.worker.isRunning() || Date.now() < this.pausedUntil);
+  }
+
+  /**
+   * BullMQ's loop retries at once after an error that is not a connection error: while Redis
+   * refuses writes that would be thousands of failed calls (and log lines) a second. Instead
+   * the worker pauses — 1 s, doubling up to 10 s while the refusals go on right after each
+   * resume — logs one line per 5 s per message, and on "OOM" releases the endpoint's reserve so
+   * that delivery can free memory.
+   */
+  private onError(thrown: unknown, what: string): void {
+    const err = toError(thrown);
+    this.log('error', { err: err.message }, what);
+    if (!REFUSALS.test(err.message) || this.closing) return;
+    if (err.message.startsWith('OOM')) void this.relieveMemory();
+    if (!this.started || Date.now() < this.pausedUntil) return;
+    const soonAfterResume = Date.now() - this.resumedAt < 2000;
+    this.pauseMs = soonAfterResume
+      ? Math.min(Math.max(this.pauseMs * 2, 1000), MAX_PAUSE_MS)
+      : 1000;
+    this.pausedUntil = Date.now() + this.pauseMs;
+    void this.worker.pause(true);
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = setTimeout(() => {
+      if (this.closing) return;
+      this.resumedAt = Date.now();
+      void this.worker.resume();
+    }, this.pauseMs);
+  }
+
+  private async relieveMemory(): Promise<void> {
+    if (Date.now() - this.lastRelief < 1000) return;
+    this.lastRelief = Date.now();
+    try {
+      const released = await relieve(this.options.connection, this.keys);
+      this.logger.error(
+        { released },
+        released === 'nothing'
+          ? 'Redis is full and this endpoint holds nothing to release: delivery waits until memory is freed (raise maxmemory, or free other keys)'
+          : `Redis is full: released the ${released} so that delivery can take events and free memory`,
+      );
+    } catch (err) {
+      this.log('error', { err: toError(err).message }, 'could not release memory');
+    }
+  }
+
+  /** Re-creates the reserve once Redis has room for it again (below the ingest's limit). */
+  private async keepReserve(): Promise<void> {
+    const bytes = this.options.reserveBytes ?? 0;
+    const room = this.options.memory?.room(this.options.endpoint.name) ?? 0;
+    if (bytes <= 0 || room < 2 * bytes || this.closing) return;
+    try {
+      await ensureReserve(this.options.connection, this.keys, bytes);
+    } catch (err) {
+      this.logger.debug({ err: toError(err).message }, 'could not create the memory reserve');
+    }
   }
 
   /** Finishes the POST in flight (no new one starts), then stops. */
   async close(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.resumeTimer);
+    clearInterval(this.prepareTimer);
+    clearInterval(this.reserveTimer);
     await this.worker.close();
     await this.queue.close();
     await this.sink.close().catch(() => undefined);

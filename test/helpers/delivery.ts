@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { createRedisClient, waitReady } from '../../src/queue/connection.js';
 import type { RedisClient } from '../../src/queue/connection.js';
+import { rawFromStored } from '../../src/queue/layout.js';
 import { DurableSink } from '../../src/queue/producer.js';
 import type { ProducerEndpoint } from '../../src/queue/producer.js';
 import type { DeliveryEndpoint, WorkerTuning } from '../../src/queue/worker.js';
@@ -109,4 +110,19 @@ export async function failedCount(redis: Redis, prefix: string, name: string): P
 export function firstSeen(ids: string[]): string[] {
   const seen = new Set<string>();
   return ids.filter((id) => (seen.has(id) ? false : (seen.add(id), true)));
+}
+
+/**
+ * The ids of the events waiting in an endpoint's queue, oldest first (BullMQ pushes on the
+ * left and takes from the right). Read from each job's stored bytes: job ids are not event ids.
+ */
+export async function pendingEventIds(
+  redis: Redis,
+  prefix: string,
+  name: string,
+): Promise<string[]> {
+  const base = `${prefix}:{ep-${name}}:`;
+  const jobs = (await redis.lrange(`${base}wait`, 0, -1)).reverse();
+  const data = await Promise.all(jobs.map((id) => redis.hget(`${base}${id}`, 'data')));
+  return data.map((d) => (JSON.parse(rawFromStored(d ?? '{}')) as { id?: string }).id ?? '');
 }

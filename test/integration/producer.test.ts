@@ -8,6 +8,7 @@ import {
   endpointSpec,
   fastTuning,
   makeEvent,
+  pendingEventIds,
   startProducer,
   uniqueName,
 } from '../helpers/delivery.js';
@@ -36,7 +37,7 @@ describe('the durable producer is honest', () => {
     // After the restart the event that was refused is not there, the acknowledged one is.
     await own.restart();
     const admin = own.client();
-    expect(await admin.lrange(`${prefix}:{ep-a}:wait`, 0, -1)).toEqual([makeEvent(1, 'hp').id]);
+    expect(await pendingEventIds(admin, prefix, 'a')).toEqual([makeEvent(1, 'hp').id]);
     await admin.quit();
   });
 
@@ -49,10 +50,7 @@ describe('the durable producer is honest', () => {
     await producer.sink.writeMany([ev, makeEvent(6, 'dup'), ev]);
     const admin = redis().client();
     cleanup(() => admin.quit());
-    expect(await admin.lrange(`${prefix}:{ep-${name}}:wait`, 0, -1)).toEqual([
-      makeEvent(6, 'dup').id,
-      ev.id,
-    ]);
+    expect(await pendingEventIds(admin, prefix, name)).toEqual([ev.id, makeEvent(6, 'dup').id]);
   });
 
   it('routes each event to the endpoints whose filters want it', async () => {
@@ -75,7 +73,7 @@ describe('the durable producer is honest', () => {
       },
     };
     const pull = { ...makeEvent(2, 'rt'), action: 'pull' };
-    const stored = await producer.sink.writeMany([blob, pull]);
+    const { stored } = await producer.sink.writeMany([blob, pull]);
     expect(stored).toEqual({ [all]: 2, [noBlobs]: 1, [noPulls]: 1, [onlyProd]: 1 });
   });
 });

@@ -31,7 +31,7 @@ function fakeSink(impl: (call: Call) => Promise<Record<string, number>> = async 
     writeMany(events: readonly Event[], mediaType?: EventsMediaTypeName) {
       const call = { events, mediaType };
       calls.push(call);
-      return impl(call);
+      return impl(call).then((stored) => ({ stored, duplicates: {} }));
     },
   };
 }
