@@ -53,7 +53,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const ingest = registerIngestMetrics(registry);
   const dataLoss = new Counter({
     name: 'regnotify_redis_data_loss_total',
-    help: 'Times this process found that Redis had lost an endpoint\'s data (its epoch key was gone or replaced: a restart without persistence, a FLUSHALL, a new node); events accepted before were lost.',
+    help: "Times this process found that Redis had lost an endpoint's data (its epoch key was gone or replaced: a restart without persistence, a FLUSHALL, a new node); events accepted before were lost.",
     labelNames: ['endpoint'],
     registers: [registry],
   });

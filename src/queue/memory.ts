@@ -26,7 +26,7 @@ export interface MemoryWatchOptions {
   client: RedisClient;
   prefix: string;
   endpoints: readonly string[];
-  /** Refuse while used > max × (1 − headroomPercent / 100). 0 = only a full Redis refuses. */
+  /** Refuse while used > max × (1 − headroomPercent / 100). 0 = Redis's own OOM is the limit. */
   headroomPercent: number;
   intervalMs?: number;
   logger?: Logger;
@@ -50,6 +50,8 @@ const mb = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 
 export class MemoryWatch {
   private readonly readings = new Map<string, MemoryReading>();
+  /** Bytes this process stored since the node's last reading (see charge()). */
+  private readonly written = new Map<string, number>();
   private readonly full = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly intervalMs: number;
@@ -79,14 +81,27 @@ export class MemoryWatch {
     return r && this.now() - r.at <= 3 * this.intervalMs ? r : undefined;
   }
 
+  /**
+   * Counts what this process just stored, so that between two readings a fast ingest does not
+   * overshoot the limit by what it writes in one interval. An estimate of Redis's cost: the
+   * bytes plus a job hash's overhead.
+   */
+  charge(endpoint: string, dataBytes: number, events: number): void {
+    const node = this.nodeOf(endpoint);
+    const cost = Math.ceil(dataBytes * 1.2) + events * 400;
+    this.written.set(node, (this.written.get(node) ?? 0) + cost);
+  }
+
   /** Why a new event for `endpoint` must be refused now, or undefined. */
   refusal(endpoint: string): string | undefined {
     const r = this.reading(endpoint);
-    if (!r || r.max === 0) return undefined;
+    // Headroom 0: Redis itself decides (its OOM refusal is the limit).
+    if (!r || r.max === 0 || this.options.headroomPercent === 0) return undefined;
+    const used = r.used + (this.written.get(this.nodeOf(endpoint)) ?? 0);
     const limit = r.max * (1 - this.options.headroomPercent / 100);
-    if (r.used <= limit) return undefined;
+    if (used <= limit) return undefined;
     return (
-      `Redis is ${((100 * r.used) / r.max).toFixed(1)}% full (${mb(r.used)} of maxmemory ` +
+      `Redis is ${((100 * used) / r.max).toFixed(1)}% full (${mb(used)} of maxmemory ` +
       `${mb(r.max)}); new events are refused above ${mb(limit)} so that delivery keeps room ` +
       `(redis.writeHeadroomPercent ${this.options.headroomPercent})`
     );
@@ -96,7 +111,8 @@ export class MemoryWatch {
   room(endpoint: string): number {
     const r = this.reading(endpoint);
     if (!r || r.max === 0) return Number.POSITIVE_INFINITY;
-    return r.max * (1 - this.options.headroomPercent / 100) - r.used;
+    const used = r.used + (this.written.get(this.nodeOf(endpoint)) ?? 0);
+    return r.max * (1 - this.options.headroomPercent / 100) - used;
   }
 
   private nodeOf(endpoint: string): string {
@@ -125,6 +141,7 @@ export class MemoryWatch {
 
   private record(node: string, reading: MemoryReading): void {
     this.readings.set(node, reading);
+    this.written.delete(node);
     const endpoint = node === '' ? (this.options.endpoints[0] ?? '') : node;
     const why = this.refusal(endpoint);
     const label = node === '' ? {} : { endpoint: node };

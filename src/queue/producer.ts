@@ -214,7 +214,17 @@ class EndpointWriter {
         );
       }
     }
-    return (flags as number[]).map(Number);
+    const stored = (flags as number[]).map(Number);
+    let bytes = 0;
+    let count = 0;
+    stored.forEach((f, i) => {
+      if (f === 1) {
+        bytes += jobs[i]!.data.length + jobs[i]!.id.length;
+        count += 1;
+      }
+    });
+    this.options.memory?.charge(this.name, bytes, count);
+    return stored;
   }
 
   private describe(err: unknown): Error {

@@ -96,6 +96,23 @@ return { recent, attempts, wait }
  */
 export const finishScript = new LuaScript(`
 local spec = cjson.decode(ARGV[2])
+-- Removal first: on a full Redis (noeviction) only a script whose first write frees memory
+-- may go on to write more, so the counters below still land when delivery is what frees it.
+local removed = 1
+local m = #spec.remove
+if m > 0 then
+  local tail = redis.call('LRANGE', KEYS[1], -m, -1)
+  if #tail ~= m then removed = 0 end
+  for i = 1, m do
+    if removed == 1 and tail[m - i + 1] ~= spec.remove[i] then removed = 0 end
+  end
+  if removed == 1 then
+    redis.call('LTRIM', KEYS[1], 0, -(m + 1))
+    for i = 1, m do
+      redis.call('DEL', ARGV[1] .. spec.remove[i], ARGV[1] .. spec.remove[i] .. ':logs')
+    end
+  end
+end
 if spec.reset then redis.call('HSET', KEYS[2], 'recent', 0) end
 for field, n in pairs(spec.counts) do
   redis.call('HINCRBY', KEYS[3], field, n)
@@ -103,18 +120,7 @@ end
 for _, entry in ipairs(spec.dead) do
   redis.call('LPUSH', KEYS[4], entry)
 end
-local m = #spec.remove
-if m == 0 then return 1 end
-local tail = redis.call('LRANGE', KEYS[1], -m, -1)
-if #tail ~= m then return 0 end
-for i = 1, m do
-  if tail[m - i + 1] ~= spec.remove[i] then return 0 end
-end
-redis.call('LTRIM', KEYS[1], 0, -(m + 1))
-for i = 1, m do
-  redis.call('DEL', ARGV[1] .. spec.remove[i], ARGV[1] .. spec.remove[i] .. ':logs')
-end
-return 1
+return removed
 `);
 
 /**
