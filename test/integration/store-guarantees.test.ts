@@ -4,6 +4,7 @@
  * after a 503 (whether or not that write happened) causes no second delivery.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { readEndpointStats } from '../../src/queue/stats.js';
 import { makeEvent } from '../fixtures/sample-event.js';
 import { startTestApp } from '../helpers/app.js';
 import { useCleanups } from '../helpers/cleanup.js';
@@ -28,6 +29,36 @@ function resume(server: RedisServer): void {
   process.kill(server.pid, 'SIGCONT');
   stopped.delete(server.pid);
 }
+
+describe('the dedupe window', () => {
+  it('stores nothing for an identical event re-sent after the first was delivered', async () => {
+    const own = await startRedis();
+    cleanup(() => own.stop());
+    const rx = await startReceiver();
+    cleanup(() => rx.close());
+    const svc = await startTestApp({
+      redisUrl: own.url,
+      prefix: uniqueName('window'),
+      endpoints: [{ name: 'a', url: rx.url }],
+    });
+    cleanup(() => svc.close());
+    const event = makeEvent(1, 'again');
+    expect((await svc.post([event])).status).toBe(200);
+    await rx.waitFor(1, 10_000);
+    const admin = own.client();
+    cleanup(() => admin.quit());
+    await waitUntil(
+      async () => (await readEndpointStats(admin, svc.config.redis.prefix, 'a')).pending === 0,
+      { message: 'the first copy is delivered and gone from the queue' },
+    );
+    // A registry that never saw the 200 sends the envelope again.
+    expect((await svc.post([event])).status).toBe(200);
+    const marker = makeEvent(2, 'marker');
+    expect((await svc.post([marker])).status).toBe(200);
+    await rx.waitFor(2, 10_000);
+    expect(rx.requests.flatMap(eventIdsOf)).toEqual([event.id, marker.id]);
+  });
+});
 
 describe('a registry retrying after a 503', () => {
   it('gets the event delivered once, whether or not the timed-out write landed', async () => {
