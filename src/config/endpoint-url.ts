@@ -30,12 +30,20 @@ function hostOf(authority: string): string {
   return colon < 0 ? hostPort : hostPort.slice(0, colon);
 }
 
+/**
+ * `url` as an error may show it: credentials, query and fragment hidden (a refused URL can
+ * still carry a password or a token, and start-up errors reach logs).
+ */
+function shown(url: string): string {
+  const hidden = url.replace(/^([^/?#]*\/\/)[^/?#]*@/, '$1***@').replace(/([?#]).*$/s, '$1***');
+  return JSON.stringify(hidden);
+}
+
 /** Throws a ConfigError naming `key` unless `url` is usable as an endpoint URL. */
 export function checkEndpointUrl(url: string, disabled: boolean, key: string): void {
   // A disabled endpoint is never contacted, so a registry config may leave its URL empty.
   if (url === '' && disabled) return;
-  const refuse = (why: string): ConfigError =>
-    new ConfigError(key, `${why}, got ${JSON.stringify(url)}`);
+  const refuse = (why: string): ConfigError => new ConfigError(key, `${why}, got ${shown(url)}`);
   let offset = 0;
   for (const ch of url) {
     if (isSpaceOrControl(ch)) {
@@ -56,9 +64,8 @@ export function checkEndpointUrl(url: string, disabled: boolean, key: string): v
   }
   const hash = url.indexOf('#');
   if (hash >= 0) {
-    const fragment = JSON.stringify(url.slice(hash));
     throw refuse(
-      `has a fragment (${fragment}), which is never sent: remove it, or write a # that belongs to the path or query as %23`,
+      'has a fragment (#…), which is never sent: remove it, or write a # that belongs to the path or query as %23',
     );
   }
   try {

@@ -50,8 +50,8 @@ describe('endpoint url: refused, naming the key and the reason', () => {
     ['http://a.example/\u0085', 'whitespace or a control character (U+0085 at offset 17)'],
     ['http://a.example/\u00a0', 'whitespace or a control character (U+00A0 at offset 17)'],
     ['http://a.example/\u2028', 'whitespace or a control character (U+2028 at offset 17)'],
-    ['http://a.example/x#frag', 'has a fragment ("#frag")'],
-    ['http://a.example/x#', 'has a fragment ("#")'],
+    ['http://a.example/x#frag', 'has a fragment (#…)'],
+    ['http://a.example/x#', 'has a fragment (#…)'],
     ['http:\\\\a.example\\x', 'a backslash'],
     ['http://a.example/x\\y', 'a backslash'],
     ['http://a.example:99999/x', 'is not a valid URL'],
@@ -63,6 +63,18 @@ describe('endpoint url: refused, naming the key and the reason', () => {
     expect(err.message).toContain(`${KEY}: `);
     expect(err.message).toContain(why);
   });
+});
+
+it('a refused url is shown without its credentials, query or fragment', () => {
+  for (const url of [
+    'http://user:pw-s3cret@/x?token=t0k-s3cret',
+    'http://user:pw-s3cret@a.example/x#t0k-s3cret',
+    'http://user:pw-s3cret@a b/?token=t0k-s3cret',
+  ]) {
+    const { message } = urlError(url);
+    expect(message).not.toContain('s3cret');
+    expect(message).toMatch(/got "http:\/\/\*\*\*@[^"]*"/);
+  }
 });
 
 describe('endpoint url: accepted', () => {
