@@ -24,14 +24,7 @@ const yaml11Bool: ScalarTag = {
 
 /** yaml.v2 expands aliases too; past this many nodes a document is an alias bomb. */
 const MAX_NODES = 100_000;
-const GO_TAGS: ReadonlySet<string> = new Set([
-  'null',
-  'bool',
-  'int',
-  'float',
-  'timestamp',
-  'binary',
-]);
+const GO_TAGS: ReadonlySet<string> = new Set('null bool int float timestamp binary'.split(' '));
 const STD_TAG = 'tag:yaml.org,2002:';
 
 function parseDoc(text: string): Document.Parsed {
