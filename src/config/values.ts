@@ -121,9 +121,10 @@ export function readHeaders(v: unknown, key: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(map)) {
     if (!Array.isArray(values) && values !== null) {
+      // The value is not echoed: it is often a credential (Authorization: Bearer …).
       throw new ConfigError(
         `${key}.${name}`,
-        `header values must be a list, e.g. [${describe(values)}]`,
+        `header values must be a list: write ${name}: [<value>], got ${isMap(values) ? 'a map' : 'a single value'}`,
       );
     }
     Object.defineProperty(out, name, {

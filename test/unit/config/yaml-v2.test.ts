@@ -256,6 +256,14 @@ describe('what yaml.v2 refuses is a ConfigError naming the key', () => {
     ).toContain('notifications.endpoints[0].name: must be a string, got a list');
   });
 
+  it('a scalar header value is refused without echoing it (it is often a credential)', () => {
+    const message = endpointError('headers: {Authorization: Bearer s3cret-t0ken}');
+    expect(message).toContain(
+      'notifications.endpoints[0].headers.Authorization: header values must be a list',
+    );
+    expect(message).not.toContain('s3cret');
+  });
+
   it('a null name is the zero value "", so the name is missing', () => {
     expect(
       errorOf({
