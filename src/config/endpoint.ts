@@ -7,6 +7,7 @@
 import { ConfigError } from '../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { nanosToMs } from './duration.js';
+import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './endpoint-schema.js';
 import type { EndpointMediaType, EndpointSettings, PatternFilter, TlsSettings } from './types.js';
 import {
@@ -33,23 +34,6 @@ const DEFAULT_BACKOFF_NS = 1_000_000_000;
 /** Go's endpoint defaults(): unset or <= 0 → the default. */
 function goDefault(v: number, def: number): number {
   return v > 0 ? v : def;
-}
-
-function checkUrl(url: string, disabled: boolean, key: string): void {
-  // A disabled endpoint is never contacted, so a registry config may leave its URL empty.
-  if (url === '' && disabled) return;
-  let u: URL | undefined;
-  try {
-    u = new URL(url);
-  } catch {
-    u = undefined;
-  }
-  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-    throw new ConfigError(
-      key,
-      `must be an absolute http:// or https:// URL, got ${JSON.stringify(url)}`,
-    );
-  }
 }
 
 function readRange(v: unknown, key: string, def: number, min: number, max: number): number {
@@ -159,7 +143,7 @@ export function parseEndpoint(
   }
   const disabled = readBool(map['disabled'], `${path}.disabled`);
   const url = readString(map['url'], `${path}.url`);
-  checkUrl(url, disabled, `${path}.url`);
+  checkEndpointUrl(url, disabled, `${path}.url`);
   return {
     name,
     url,

@@ -1,14 +1,15 @@
 /**
  * The registry's environment overrides for its `notifications:` section (reference §7):
  * REGISTRY_NOTIFICATIONS_ + upper-cased Go FIELD names (EVENTCONFIG, not `events`), '_'-joined;
- * a list index may equal the current length to append; every value is parsed as YAML (as
- * yaml.v2 does) into the field. Applied to the raw section before it is parsed, so the values get
- * exactly the same checks as the file's; `provenance` lets an error name the variable instead.
+ * a list index may equal the current length to append; every value is parsed as YAML into the
+ * field, as the registry does with yaml.v2 (so `NAME=y` is the name "y", `THRESHOLD=0x10` is
+ * 16). Applied to the raw section before it is parsed, so the values get exactly the same checks
+ * as the file's; `provenance` lets an error name the variable instead.
  */
 import { ConfigError } from '../errors.js';
 import { ENDPOINT_KEYS } from './endpoint-schema.js';
 import { isMap } from './values.js';
-import { parseGoYaml } from './yaml.js';
+import { parseGoYamlValue } from './yaml.js';
 
 const PREFIX = 'REGISTRY_NOTIFICATIONS';
 
@@ -123,7 +124,7 @@ function compareSegments(a: string[], b: string[]): number {
 
 function parseValue(env: string, text: string): unknown {
   try {
-    return parseGoYaml(text);
+    return parseGoYamlValue(text);
   } catch (err) {
     throw new ConfigError(env, `invalid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`);
   }

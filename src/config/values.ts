@@ -1,21 +1,39 @@
 /**
  * Readers for values of the registry's notifications section, typed the way Go's yaml.v2 types
- * them (reference §7). Each takes the raw parsed YAML value and the key path to name in errors;
- * `null`/`undefined` (an absent or empty key) is the Go zero value.
+ * them (reference §7). Each takes the raw value and the key path to name in errors. Raw values
+ * come from ./yaml.ts (strings for quoted scalars, GoScalar for the rest, resolved here for the
+ * field read: see ./go-scalar.ts) or, from a JSON file or overrides, as plain JS values.
+ * `null`/`undefined` (an absent, empty or null key) is the Go zero value.
  */
 import { ConfigError } from '../errors.js';
 import { parseGoDuration } from './duration.js';
+import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
+import type { GoResolved } from './go-scalar.js';
 
 export type RawMap = Record<string, unknown>;
 
 export function isMap(v: unknown): v is RawMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoScalar);
 }
 
+/** A raw value as an error shows it: a GoScalar as written, a string in quotes. */
 function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
+  if (v instanceof GoScalar) return v.text;
   if (isMap(v)) return 'a map';
   return JSON.stringify(v);
+}
+
+/** Why `"5"` is not the integer 5: yaml.v2 never converts a quoted scalar. */
+function quotedHint(v: unknown): string {
+  return typeof v === 'string' ? ' (quoted, so a string)' : '';
+}
+
+/** `v` resolved as yaml.v2 would; an explicit tag it refuses is an error whatever the field. */
+function resolved(v: GoScalar, key: string): GoResolved {
+  const r = resolveGoScalar(v);
+  if (r.kind === 'invalid') throw new ConfigError(key, r.problem);
+  return r;
 }
 
 export function readMap(v: unknown, key: string): RawMap {
@@ -24,51 +42,77 @@ export function readMap(v: unknown, key: string): RawMap {
   return v;
 }
 
-/** yaml.v2 puts any scalar's text into a string field; numbers and booleans are stringified. */
+/**
+ * yaml.v2 puts the source text of any non-null scalar into a string field: `on`, `0x1F`,
+ * `1.10`, `12345678901234567890` arrive as written, never as true, 31, 1.1 or a rounded float.
+ */
 export function readString(v: unknown, key: string): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v instanceof GoScalar) {
+    resolved(v, key); // only to refuse what yaml.v2 refuses (`!!int abc`)
+    return v.text;
+  }
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v); // JSON, overrides
   throw new ConfigError(key, `must be a string, got ${describe(v)}`);
 }
 
+/** A Go bool: YAML 1.1's words (y, yes, on, true… n, no, off, false), unquoted. */
 export function readBool(v: unknown, key: string): boolean {
   if (v === null || v === undefined) return false;
   if (typeof v === 'boolean') return v;
-  throw new ConfigError(key, `not a boolean: ${describe(v)}`);
+  if (v instanceof GoScalar) {
+    const r = resolved(v, key);
+    if (r.kind === 'bool') return r.value;
+  }
+  throw new ConfigError(
+    key,
+    `not a boolean: ${describe(v)}${quotedHint(v)}; use true/false, yes/no, on/off`,
+  );
 }
 
+/** A Go int: decimal, 0x/0o/0b/0-octal, `_` separators, or a float holding a whole number. */
 export function readInt(v: unknown, key: string): number {
   if (v === null || v === undefined) return 0;
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-  throw new ConfigError(key, `not an integer: ${describe(v)}`);
+  const n = v instanceof GoScalar ? toInt64(resolved(v, key)) : undefined;
+  if (n === undefined) throw new ConfigError(key, `not an integer: ${describe(v)}${quotedHint(v)}`);
+  if (n < BigInt(Number.MIN_SAFE_INTEGER) || n > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ConfigError(key, `not an integer: ${describe(v)} is beyond ±2^53-1`);
+  }
+  return Number(n);
+}
+
+function parseDuration(text: string, key: string): number {
+  try {
+    return parseGoDuration(text);
+  } catch (err) {
+    throw new ConfigError(key, (err as Error).message);
+  }
 }
 
 /** A Go time.Duration: an integer is nanoseconds, a string goes through ParseDuration. */
 export function readDurationNs(v: unknown, key: string): number {
   if (v === null || v === undefined) return 0;
-  if (typeof v === 'number') {
-    if (Number.isSafeInteger(v)) return v;
-    throw new ConfigError(key, `invalid duration ${String(v)}: a number is integer nanoseconds`);
+  if (typeof v === 'string') return parseDuration(v, key);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  const r = v instanceof GoScalar ? resolved(v, key) : undefined;
+  if (r?.kind === 'str') return parseDuration(String(v), key);
+  const ns = r ? toInt64(r) : undefined;
+  if (ns !== undefined) return Number(ns);
+  if (typeof v === 'number' || r?.kind === 'int' || r?.kind === 'float') {
+    const why = 'a number is integer nanoseconds (an int64)';
+    throw new ConfigError(key, `invalid duration ${describe(v)}: ${why}`);
   }
-  if (typeof v === 'string') {
-    try {
-      return parseGoDuration(v);
-    } catch (err) {
-      throw new ConfigError(key, (err as Error).message);
-    }
-  }
+  if (r) throw new ConfigError(key, `invalid duration ${describe(v)}: a YAML ${r.kind}`);
   throw new ConfigError(key, `invalid duration: ${describe(v)}`);
 }
 
+/** A Go []string: each item as readString reads it, a null item as "" (its zero value). */
 export function readStringList(v: unknown, key: string): string[] {
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw new ConfigError(key, `must be a list, got ${describe(v)}`);
-  return v.map((item, i) => {
-    if (typeof item === 'string') return item;
-    if (typeof item === 'number' || typeof item === 'boolean') return String(item);
-    throw new ConfigError(`${key}[${i}]`, `must be a string, got ${describe(item)}`);
-  });
+  return v.map((item: unknown, i) => readString(item, `${key}[${i}]`));
 }
 
 /** http.Header: names verbatim, every value a list (a scalar is an error, as in yaml.v2). */
@@ -77,12 +121,18 @@ export function readHeaders(v: unknown, key: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(map)) {
     if (!Array.isArray(values) && values !== null) {
+      // The value is not echoed: it is often a credential (Authorization: Bearer …).
       throw new ConfigError(
         `${key}.${name}`,
-        `header values must be a list, e.g. [${describe(values)}]`,
+        `header values must be a list: write ${name}: [<value>], got ${isMap(values) ? 'a map' : 'a single value'}`,
       );
     }
-    out[name] = readStringList(values, `${key}.${name}`);
+    Object.defineProperty(out, name, {
+      value: readStringList(values, `${key}.${name}`),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
