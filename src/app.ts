@@ -28,6 +28,7 @@ import type { ProducerEndpoint } from './queue/producer.js';
 import { endpointKeys } from './queue/names.js';
 import { ensureReserve } from './queue/reserve.js';
 import { readEndpointStats } from './queue/stats.js';
+import { throttledLog } from './queue/throttle.js';
 import { EndpointWorker } from './queue/worker.js';
 import type { DeliveryEndpoint } from './queue/worker.js';
 
@@ -153,10 +154,12 @@ export async function startApp(options: StartAppOptions): Promise<App> {
     }
     const settings = redisSettings(config, redisUrl);
     const clients: RedisClient[] = [];
+    // A Redis that is down makes each client retry twice a second: one line per 5 s is enough.
+    const connectionLog = throttledLog(logger);
     const client = (role: 'producer' | 'worker') => {
       const c = createRedisClient(settings, role);
       c.on('error', (err: unknown) =>
-        logger.warn({ role, err: toError(err).message }, 'redis connection error'),
+        connectionLog('warn', { role, err: toError(err).message }, 'redis connection error'),
       );
       clients.push(c);
       return c;
