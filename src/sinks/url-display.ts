@@ -53,8 +53,8 @@ export function urlSecrets(raw: string): string[] {
       add(v.replaceAll('+', ' '));
     }
     add(u.hash.slice(1));
-    const basic = basicAuthorization(u);
-    if (basic !== undefined) add(basic.slice('Basic '.length));
+    const basic = basicCredential(u);
+    if (basic !== undefined) add(basic);
   }
   out.delete('');
   return [...out];
@@ -74,6 +74,15 @@ export function basicAuthorization(url: URL): string | undefined {
   if (!user || !pass) throw new UserinfoError(url);
   const credential = Buffer.concat([user, Buffer.from(':'), pass]).toString('base64');
   return `Basic ${credential}`;
+}
+
+/** The base64 credential sent for `url`, or undefined (none, or a userinfo Go refuses). */
+function basicCredential(url: URL): string | undefined {
+  try {
+    return basicAuthorization(url)?.slice('Basic '.length);
+  } catch {
+    return undefined; // never sent: the attempt fails before a request is made
+  }
 }
 
 /** The URL as it goes on the wire: no userinfo (its credential travels in Authorization). */

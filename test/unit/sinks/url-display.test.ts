@@ -150,6 +150,12 @@ describe('basicAuthorization (Go client.go send(), url.UserPassword decoding)', 
     );
   });
 
+  it('urlSecrets does not throw on such a URL (the logger is built from it at start-up)', () => {
+    expect(urlSecrets('http://u:pa%zzword@h/?t=x%zz')).toEqual(
+      expect.arrayContaining(['pa%zzword', 'x%zz']),
+    );
+  });
+
   it('wireUrl drops the userinfo and nothing else', () => {
     expect(wireUrl(new URL('http://u:p@h:81/a?b=c#d')).href).toBe('http://h:81/a?b=c#d');
     const plain = new URL('http://h/');
