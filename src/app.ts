@@ -86,6 +86,7 @@ export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): Deliv
     url: ep.url,
     http: {
       timeoutMs: ep.timeoutMs,
+      retryAfterMaxMs: ep.retryAfterMaxMs,
       headers: ep.headers,
       tls: {
         ...(tls.ca ? { ca: tls.ca } : {}),

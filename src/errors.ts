@@ -2,6 +2,8 @@
  * One class of error per failure mode, each with a stable `code` (the undici/pino habit):
  * callers branch on `err.code` or `instanceof`, never on message text.
  */
+import { displayUrl } from './sinks/url-display.js';
+
 export class RegnotifyError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
@@ -48,19 +50,29 @@ export class ConfigError extends RegnotifyError {
   }
 }
 
-/** An HTTP attempt that got a final status outside 200–399. */
+/**
+ * An HTTP attempt that got a final status outside 200–399. The message (logged on every failed
+ * attempt, kept in dead letters) shows the endpoint URL in its display form: no password, no
+ * query values.
+ */
 export class HttpStatusError extends RegnotifyError {
   readonly status: number;
   constructor(url: string, status: number, statusLine: string) {
-    super('ERR_HTTP_STATUS', `httpSink{${url}}: response status ${statusLine} unaccepted`);
+    super(
+      'ERR_HTTP_STATUS',
+      `httpSink{${displayUrl(url)}}: response status ${statusLine} unaccepted`,
+    );
     this.status = status;
   }
 }
 
-/** An HTTP attempt that got no final status: refused, reset, DNS, TLS, timeout, too many redirects. */
+/**
+ * An HTTP attempt that got no final status: refused, reset, DNS, TLS, timeout, too many
+ * redirects. The URL is shown in its display form, as in HttpStatusError.
+ */
 export class HttpTransportError extends RegnotifyError {
   constructor(url: string, detail: string, options?: { cause?: unknown }) {
-    super('ERR_HTTP_TRANSPORT', `httpSink{${url}}: error posting: ${detail}`, options);
+    super('ERR_HTTP_TRANSPORT', `httpSink{${displayUrl(url)}}: error posting: ${detail}`, options);
   }
 }
 

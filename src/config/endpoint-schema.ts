@@ -120,6 +120,11 @@ export const ENDPOINT_KEYS: readonly NotificationKey[] = [
     '0',
   ),
   k('retryafter', 'Honour Retry-After on 429/503 as the backoff.', 'false'),
+  k(
+    'retryaftermax',
+    'Longest wait a Retry-After may ask for (Go duration, 1ms to 24h); a longer one, or an HTTP-date further ahead, is cut to this. The wait holds every worker of the endpoint, so one answer like `Retry-After: 99999999999` must not stop it for years; 5m covers the minute-scale windows of common rate limits and the time a receiver restart takes.',
+    '5m',
+  ),
   k('tls.ca', 'PEM file of CA certificates to trust for this endpoint (read at start-up).', "''"),
   k('tls.certificate', 'PEM file of the client certificate (with tls.key).', "''"),
   k('tls.key', 'PEM file of the client private key (with tls.certificate).', "''"),

@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
-import { nanosToMs } from './duration.js';
+import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './endpoint-schema.js';
 import type { EndpointMediaType, EndpointSettings, PatternFilter, TlsSettings } from './types.js';
@@ -30,6 +30,9 @@ const MEDIA_TYPES: readonly string[] = ['', EventsMediaType, EventsMediaTypeV2];
 const DEFAULT_TIMEOUT_NS = 1_000_000_000;
 const DEFAULT_THRESHOLD = 10;
 const DEFAULT_BACKOFF_NS = 1_000_000_000;
+const MS_NS = 1_000_000;
+const DEFAULT_RETRY_AFTER_MAX_NS = 5 * 60 * 1000 * MS_NS;
+const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
 /** Go's endpoint defaults(): unset or <= 0 → the default. */
 function goDefault(v: number, def: number): number {
@@ -40,6 +43,16 @@ function readRange(v: unknown, key: string, def: number, min: number, max: numbe
   const n = v === undefined || v === null ? def : readInt(v, key);
   if (n < min || n > max) throw new ConfigError(key, `must be from ${min} to ${max}, got ${n}`);
   return n;
+}
+
+/** `retryaftermax`: unset → 5m; otherwise 1ms to 24h (0 would turn Retry-After off unsaid). */
+function readRetryAfterMax(v: unknown, key: string): number {
+  if (v === undefined || v === null) return nanosToMs(DEFAULT_RETRY_AFTER_MAX_NS);
+  const ns = readDurationNs(v, key);
+  if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
+    throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
+  }
+  return nanosToMs(ns);
 }
 
 function readFilter(v: unknown, key: string): PatternFilter {
@@ -122,6 +135,7 @@ function readDelivery(map: Record<string, unknown>, path: string) {
     maxRetries: readRange(map['maxretries'], `${path}.maxretries`, 0, 0, Number.MAX_SAFE_INTEGER),
     maxAgeMs: nanosToMs(maxAgeNs),
     retryAfter: readBool(map['retryafter'], `${path}.retryafter`),
+    retryAfterMaxMs: readRetryAfterMax(map['retryaftermax'], `${path}.retryaftermax`),
   };
 }
 

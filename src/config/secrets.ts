@@ -2,6 +2,7 @@
  * What in a loaded config is secret: the logger scrubs these strings from every line, and
  * `redactedConfig` is what `regnotify config` style commands may print.
  */
+import { displayUrl, urlSecrets } from '../sinks/url-display.js';
 import type { EndpointSettings, RegnotifyConfig } from './types.js';
 
 export const REDACTED = '[REDACTED]';
@@ -29,14 +30,24 @@ function headerSecrets(e: EndpointSettings): string[] {
   return out;
 }
 
-/** Every secret value of the config, non-empty, deduplicated, longest first (scrub order). */
+/**
+ * Every secret value of the config, non-empty, deduplicated, longest first (scrub order).
+ * An endpoint URL gives its userinfo password (in each spelling, and as the Basic credential
+ * sent for it) and its query values that look like secrets (see urlSecrets: a short value such
+ * as `?v=1` would otherwise blank every "1" in every log line; every query value is hidden in
+ * the display form anyway).
+ */
 export function secretValues(config: RegnotifyConfig): string[] {
   const all = [
     config.redis.password,
     urlPassword(config.redis.url),
     config.ingest.auth.token,
     config.ingest.auth.password,
-    ...config.notifications.endpoints.flatMap((e) => [...headerSecrets(e), e.tls.key]),
+    ...config.notifications.endpoints.flatMap((e) => [
+      ...headerSecrets(e),
+      e.tls.key,
+      ...urlSecrets(e.url),
+    ]),
   ];
   return [...new Set(all.filter((s) => s !== ''))].sort((a, b) => b.length - a.length);
 }
@@ -59,6 +70,7 @@ export function redactedConfig(config: RegnotifyConfig): RegnotifyConfig {
   c.ingest.auth.token = hide(c.ingest.auth.token);
   c.ingest.auth.password = hide(c.ingest.auth.password);
   for (const e of c.notifications.endpoints) {
+    e.url = displayUrl(e.url);
     for (const name of Object.keys(e.headers)) e.headers[name] = (e.headers[name] ?? []).map(hide);
     e.tls = { ...e.tls, ca: pem(e.tls.ca), cert: pem(e.tls.cert), key: hide(e.tls.key) };
   }

@@ -82,6 +82,8 @@ export interface EndpointSettings {
   /** 0 = never. */
   maxAgeMs: number;
   retryAfter: boolean;
+  /** The cap on a Retry-After wait, 1 ms to 24 h (`retryaftermax`, default 5 min). */
+  retryAfterMaxMs: number;
   tls: TlsSettings;
   repositories: PatternFilter;
   tags: PatternFilter;

@@ -1,3 +1,4 @@
+import { displayUrl } from '../sinks/url-display.js';
 import type { EndpointMetrics, ExpvarEndpointConfig } from './endpoint-metrics.js';
 import { expvarEndpoint, expvarJson } from './endpoint-metrics.js';
 
@@ -13,7 +14,9 @@ import { expvarEndpoint, expvarJson } from './endpoint-metrics.js';
  *
  * Deviation: the original prints configured header values (often `Authorization: Bearer …`) in
  * clear on an unauthenticated debug port. regnotify shows every value as "[REDACTED]" unless
- * `exposeHeaders` is set; the header names (and how many values each has) stay visible.
+ * `exposeHeaders` is set; the header names (and how many values each has) stay visible. The
+ * `url` is always shown in its display form (src/sinks/url-display.ts): the original prints a
+ * userinfo password and query tokens in clear too.
  */
 export interface ExpvarEndpoint extends ExpvarEndpointConfig {
   name: string;
@@ -37,7 +40,7 @@ export function createExpvar(options: ExpvarOptions): () => Promise<string> {
     const entries = options.endpoints.map((ep, i) =>
       expvarEndpoint(
         ep.name,
-        ep.url,
+        displayUrl(ep.url),
         options.exposeHeaders || ep.headers === undefined
           ? ep
           : { ...ep, headers: redactHeaders(ep.headers) },

@@ -14,6 +14,7 @@ import type { Logger } from './logger.js';
 import { Breaker, RetryingSink } from './retrying.js';
 import type { Clock, Sleep } from './retrying.js';
 import type { Sink } from './sink.js';
+import { displayUrl } from './url-display.js';
 
 /** The original's EndpointConfig (reference §5), with units in the names. */
 export interface EndpointConfig {
@@ -115,7 +116,7 @@ export class Endpoint implements Sink {
   }
 
   toString(): string {
-    return `endpoint{${this.name}: ${this.url}}`;
+    return `endpoint{${this.name}: ${displayUrl(this.url)}}`;
   }
 }
 

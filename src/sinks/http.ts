@@ -1,5 +1,5 @@
-import { Agent, request } from 'undici';
-import type { Dispatcher } from 'undici';
+import { request } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import {
   HttpStatusError,
   HttpTransportError,
@@ -10,8 +10,13 @@ import {
 import { encodeEnvelope } from '../events/encode.js';
 import { EventsMediaType } from '../events/types.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
-import { nextHop, retryAfterMs } from './http-response.js';
+import { DefaultRetryAfterMaxMs, nextHop, retryAfterMs } from './http-response.js';
+import { newAgent, untilAborted } from './http-transport.js';
+import type { HttpSinkTls } from './http-transport.js';
 import type { Sink } from './sink.js';
+import { basicAuthorization, displayUrl, wireUrl } from './url-display.js';
+
+export type { HttpSinkTls } from './http-transport.js';
 
 export const UserAgent = 'regnotify/0.1';
 
@@ -25,18 +30,14 @@ export interface HttpStatusListener {
   err(error: Error, count: number): void;
 }
 
-export interface HttpSinkTls {
-  /** PEM CA bundle trusted instead of the system's. */
-  ca?: string;
-  /** PEM client certificate and key. */
-  cert?: string;
-  key?: string;
-  insecureSkipVerify?: boolean;
-}
-
 export interface HttpSinkOptions {
-  /** From connect to the final response headers, across redirects. Default 1000. */
+  /**
+   * The whole attempt, as Go's http.Client.Timeout: connect, TLS, every redirect hop, up to the
+   * final response headers. Also the connect timeout of the sink's own Agent. Default 1000.
+   */
   timeoutMs?: number;
+  /** The longest wait a Retry-After may ask for; longer ones are cut to this. Default 5 min. */
+  retryAfterMaxMs?: number;
   /** Appended after ours on every hop, names verbatim (Go's headerRoundTripper). */
   headers?: Record<string, string[]>;
   /** The media type `write` encodes and sends. Default v1. */
@@ -63,7 +64,9 @@ export interface PostOptions {
 /**
  * One HTTP attempt per call, classified (reference §4.8): the notifications package's httpSink
  * on undici. Redirects are followed the way Go's client does, by hand, so that configured
- * headers go on every hop and no retry layer hides under the queue's.
+ * headers go on every hop and no retry layer hides under the queue's. A URL's userinfo becomes
+ * Basic auth on each hop whose URL carries it (Go's client.go send()), never part of the wire
+ * URL; errors and `toString` show the URL only in its display form (./url-display.ts).
  *
  * One keep-alive Agent per sink: Go drops idle connections after every event; we keep them.
  * `write` calls are serialised, as Go's mutex does: at most one request in flight per sink.
@@ -72,6 +75,7 @@ export class HttpSink implements Sink {
   private readonly dispatcher: Dispatcher;
   private readonly ownAgent: Agent | undefined;
   private readonly timeoutMs: number;
+  private readonly retryAfterMaxMs: number;
   private readonly mediaType: EventsMediaTypeName;
   private readonly extraHeaders: string[];
   private readonly listeners: readonly HttpStatusListener[];
@@ -85,12 +89,13 @@ export class HttpSink implements Sink {
   ) {
     this.timeoutMs =
       options.timeoutMs !== undefined && options.timeoutMs > 0 ? options.timeoutMs : 1000;
+    this.retryAfterMaxMs = options.retryAfterMaxMs ?? DefaultRetryAfterMaxMs;
     this.mediaType = options.mediaType ?? EventsMediaType;
     this.listeners = options.listeners ?? [];
     this.extraHeaders = Object.entries(options.headers ?? {}).flatMap(([name, values]) =>
       values.flatMap((value) => [name, value]),
     );
-    this.ownAgent = options.dispatcher ? undefined : newAgent(options.tls);
+    this.ownAgent = options.dispatcher ? undefined : newAgent(options.tls, this.timeoutMs);
     this.dispatcher = options.dispatcher ?? (this.ownAgent as Agent);
   }
 
@@ -115,19 +120,30 @@ export class HttpSink implements Sink {
     return run;
   }
 
-  /** Waits for the requests in flight, then closes the sink's own Agent. */
+  /**
+   * Waits for the attempts in flight, then destroys the sink's own Agent: what is left in it is
+   * idle sockets and connects that outlived their attempt's deadline (see `attempt`).
+   */
   async close(): Promise<void> {
     if (this.closed) throw new AlreadyClosedError('httpsink');
     this.closed = true;
     await this.tail;
     await Promise.allSettled([...this.inFlight]);
-    await this.ownAgent?.close();
+    await this.ownAgent?.destroy();
   }
 
   toString(): string {
-    return `httpSink{${this.url}}`;
+    return `httpSink{${displayUrl(this.url)}}`;
   }
 
+  /**
+   * The deadline ends the attempt even where undici does not settle: an abort reaches an undici
+   * request only once its socket is connected, so a connect into a black hole (a partition, a
+   * full accept queue) or a stalled TLS handshake would run to undici's own connect timeout
+   * (8.4 s with `timeout: 1s` in issue 7's partition test). The attempt stops waiting at the
+   * deadline; the orphaned connect is cut by the own Agent's connect timeout (= timeoutMs), so
+   * its socket lives at most that much longer (with an injected dispatcher: its own timeout).
+   */
   private async attempt(body: string, options: PostOptions): Promise<PostResult> {
     const count = options.count ?? 1;
     const mediaType = options.mediaType ?? this.mediaType;
@@ -138,7 +154,12 @@ export class HttpSink implements Sink {
       : timeout.signal;
     try {
       // One Buffer for all hops: undici sends a Buffer about twice as fast as a string.
-      const res = await this.follow(Buffer.from(body), mediaType, signal);
+      const exchange = this.follow(Buffer.from(body), mediaType, signal);
+      const res = await untilAborted(exchange, signal, (late) => late.body.destroy());
+      // Go closes the final body unread; we drain it (bounded) so the connection can be reused.
+      // Its failure does not change the outcome, and the deadline still bounds it.
+      const drain = res.body.dump({ limit: 64 * 1024, signal });
+      await untilAborted(drain, signal, () => undefined).catch(() => undefined);
       const status = res.statusCode;
       if (status >= 200 && status < 400) {
         for (const l of this.listeners) l.success(status, count);
@@ -148,7 +169,7 @@ export class HttpSink implements Sink {
       const error = new HttpStatusError(this.url, status, `${status} ${res.statusText}`.trimEnd());
       const wait =
         status === 429 || status === 503
-          ? retryAfterMs(res.headers['retry-after'], Date.now())
+          ? retryAfterMs(res.headers['retry-after'], Date.now(), this.retryAfterMaxMs)
           : undefined;
       return wait === undefined
         ? { ok: false, status, error }
@@ -165,51 +186,48 @@ export class HttpSink implements Sink {
     }
   }
 
-  /** The final response of the redirect chain (its body already consumed). */
+  /**
+   * The final response of the redirect chain, its body not yet read. `url` keeps its userinfo
+   * so that a relative Location inherits it, as Go's URL.Parse does: each hop sends the Basic
+   * auth of its own URL, and nothing else carries credentials from hop to hop (Go copies only
+   * the first request's headers, which never hold the userinfo's Authorization).
+   */
   private async follow(
     body: Buffer,
     mediaType: string,
     signal: AbortSignal,
-  ): Promise<{
-    statusCode: number;
-    statusText: string;
-    headers: Dispatcher.ResponseData['headers'];
-  }> {
+  ): Promise<Dispatcher.ResponseData> {
     let url = new URL(this.url);
     let method: 'POST' | 'GET' = 'POST';
     for (let hop = 1; ; hop++) {
-      const res = await request(url, {
+      const res = await request(wireUrl(url), {
         dispatcher: this.dispatcher,
         method,
-        headers: this.headersFor(method === 'POST' ? mediaType : undefined),
+        headers: this.headersFor(
+          method === 'POST' ? mediaType : undefined,
+          basicAuthorization(url),
+        ),
         body: method === 'POST' ? body : null,
         signal,
       });
-      // An unread body pins the connection: always drain it (bounded; beyond the limit undici
-      // drops the connection instead). Its failure does not change the outcome.
-      await res.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
       const next = nextHop(res.statusCode, res.headers.location, url);
       if (!next) return res;
+      // An unread body pins the connection: drain it (bounded; beyond the limit undici drops
+      // the connection instead). Its failure does not change the outcome.
+      await res.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
       // Go's client: the 11th request of a chain is refused.
-      if (hop >= 10) throw new Error(`${method} "${url.href}": stopped after 10 redirects`);
+      if (hop >= 10)
+        throw new Error(`${method} "${displayUrl(url.href)}": stopped after 10 redirects`);
       url = next;
       if (res.statusCode !== 307 && res.statusCode !== 308) method = 'GET';
     }
   }
 
-  private headersFor(mediaType: string | undefined): string[] {
+  /** Ours, then the userinfo's Basic auth (Go's send()), then the configured headers appended. */
+  private headersFor(mediaType: string | undefined, authorization: string | undefined): string[] {
     const ours = ['User-Agent', UserAgent];
     if (mediaType !== undefined) ours.push('Content-Type', mediaType);
+    if (authorization !== undefined) ours.push('Authorization', authorization);
     return [...ours, ...this.extraHeaders];
   }
-}
-
-function newAgent(tls: HttpSinkTls | undefined): Agent {
-  const connect: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean } = {
-    rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
-  };
-  if (tls?.ca !== undefined) connect.ca = tls.ca;
-  if (tls?.cert !== undefined) connect.cert = tls.cert;
-  if (tls?.key !== undefined) connect.key = tls.key;
-  return new Agent({ connect });
 }

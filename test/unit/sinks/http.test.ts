@@ -57,8 +57,9 @@ describe('HttpSink (notifications TestHTTPSink)', () => {
     const bad = sinkFor(`${server.url}/?status=400`);
     const e400 = await bad.write(testEvent('push', 'r', 'm')).catch((e: unknown) => e);
     expect(e400).toBeInstanceOf(HttpStatusError);
+    // The URL in its display form: query values hidden (src/sinks/url-display.ts).
     expect((e400 as Error).message).toBe(
-      `httpSink{${server.url}/?status=400}: response status 400 Bad Request unaccepted`,
+      `httpSink{${server.url}/?status=***}: response status 400 Bad Request unaccepted`,
     );
     expected.failures++;
     expected.statuses['400 Bad Request'] = 1;
@@ -80,7 +81,7 @@ describe('HttpSink (notifications TestHTTPSink)', () => {
     await expect(ok.write(testEvent('push', 'r', 'm'))).rejects.toBeInstanceOf(SinkClosedError);
     await expect(ok.post(body())).rejects.toBeInstanceOf(SinkClosedError);
     for (const s of [bad, dropped]) await s.close();
-    expect(String(ok)).toBe(`httpSink{${server.url}/?status=200}`);
+    expect(String(ok)).toBe(`httpSink{${server.url}/?status=***}`);
   });
 
   it('sends the configured media type and the encoded envelope, one request per post', async () => {
