@@ -7,6 +7,7 @@
  * rewrite, and no fragment (never sent, so a token put there would silently not arrive).
  */
 import { ConfigError } from '../errors.js';
+import { basicAuthorization } from '../sinks/url-display.js';
 
 /** Scheme and authority as written: `http://user@host:80` → ['http', 'user@host:80']. */
 const SCHEME_AUTHORITY = /^(https?):\/\/([^/?#]*)/i;
@@ -68,9 +69,15 @@ export function checkEndpointUrl(url: string, disabled: boolean, key: string): v
       'has a fragment (#…), which is never sent: remove it, or write a # that belongs to the path or query as %23',
     );
   }
+  let parsed: URL;
   try {
-    new URL(url);
+    parsed = new URL(url);
   } catch {
     throw refuse('is not a valid URL (check the port and the host)');
+  }
+  try {
+    basicAuthorization(parsed); // what every attempt would send: fail now, not on each POST
+  } catch {
+    throw refuse('has a user or password with an invalid %-escape (write % itself as %25)');
   }
 }

@@ -9,6 +9,7 @@ import { ConfigError } from '../../../src/errors.js';
 import { ENDPOINT_NAME_PATTERN, parseEndpoint } from '../../../src/config/endpoint.js';
 import type { EndpointSettings } from '../../../src/config/index.js';
 import { endpointKeys, queueName } from '../../../src/queue/names.js';
+import { checkEndpointUrl } from '../../../src/config/endpoint-url.js';
 
 const KEY = 'notifications.endpoints[0].url';
 const read = (url: string, extra: Record<string, unknown> = {}): EndpointSettings =>
@@ -139,4 +140,14 @@ describe('endpoint names stay inert inside Redis keys', () => {
       expect(() => parseEndpoint({ name, url: 'http://a/x' }, 'e', () => '')).toThrow(ConfigError);
     },
   );
+});
+
+describe('userinfo the HTTP sink could never send', () => {
+  it('is refused at load, naming the key, without showing the password', () => {
+    expect(() =>
+      checkEndpointUrl('http://u:pa%zzss@h/x', false, 'notifications.endpoints[0].url'),
+    ).toThrow(
+      /notifications\.endpoints\[0\]\.url: has a user or password with an invalid %-escape.*"http:\/\/\*\*\*@h\/x"/,
+    );
+  });
 });
