@@ -23,8 +23,10 @@ export const DefaultSeed = 20_260_710;
 /**
  * fast-check parameters: the seed (FC_SEED), `numRuns` and a time limit after which the
  * remaining runs are skipped, so a suite stays bounded on a loaded machine (interrupted runs
- * count as passed, as fast-check reports them). For a deeper search, FC_NUM_RUNS and
- * FC_TIME_LIMIT_MS override both, e.g. `FC_SEED=7 FC_NUM_RUNS=20000 FC_TIME_LIMIT_MS=600000`.
+ * count as passed, as fast-check reports them; the limit also cuts shrinking short, so the
+ * counterexample printed may vary with the load). For a deeper search, FC_NUM_RUNS and
+ * FC_TIME_LIMIT_MS override both (`FC_SEED=7 FC_NUM_RUNS=20000 FC_TIME_LIMIT_MS=600000`); to
+ * replay one failure exactly, set FC_SEED and FC_PATH to the `seed` and `path` it printed.
  */
 export function checkParams<T>(options: {
   numRuns: number;
@@ -33,7 +35,13 @@ export function checkParams<T>(options: {
   const seed = intFromEnv('FC_SEED') ?? DefaultSeed;
   const numRuns = intFromEnv('FC_NUM_RUNS') ?? options.numRuns;
   const timeLimitMs = intFromEnv('FC_TIME_LIMIT_MS') ?? options.timeLimitMs;
-  return { seed, numRuns, plugins: [fc.interruptAfterTimeLimit(timeLimitMs)] };
+  const path = process.env.FC_PATH;
+  return {
+    seed,
+    numRuns,
+    plugins: [fc.interruptAfterTimeLimit(timeLimitMs)],
+    ...(path ? { path, endOnFailure: true } : {}),
+  };
 }
 
 function intFromEnv(name: string): number | undefined {
