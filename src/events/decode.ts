@@ -174,7 +174,7 @@ function isRFC3339(s: string): boolean {
   const m = RFC3339.exec(s);
   if (m === null) return false;
   const [, y, mo, d, h, mi, sec, , , oh, om] = m.map((x) => (x === undefined ? 0 : Number(x)));
-  const days = new Date(Date.UTC(y ?? 0, mo ?? 0, 0)).getUTCDate(); // days in month mo
+  const days = daysInMonth(y ?? 0, mo ?? 0);
   return (
     (mo ?? 0) >= 1 &&
     (mo ?? 0) <= 12 &&
@@ -186,6 +186,13 @@ function isRFC3339(s: string): boolean {
     (oh ?? 0) < 24 &&
     (om ?? 0) < 60
   );
+}
+
+/** Days in month `m` (1–12) of year `y`, proleptic Gregorian as Go's time package counts. */
+function daysInMonth(y: number, m: number): number {
+  // Not Date.UTC: it reads years 0–99 as 1900–1999, and 1900 is not a leap year but 0000 is.
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -193,9 +193,15 @@ class Parser {
       const hex = this.text.slice(this.pos + 2, this.pos + 6);
       if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('Bad Unicode escape in JSON');
       this.pos += 6;
-      // Surrogate halves combine naturally when concatenated; a lone one stays lone and is
-      // written back as \ufffd by goQuote, which is what Go's decoder produces.
-      return String.fromCharCode(parseInt(hex, 16));
+      const code = parseInt(hex, 16);
+      if (code < 0xd800 || code > 0xdfff) return String.fromCharCode(code);
+      // As Go's decoder (encoding/json unquote): a high surrogate escaped right before a low
+      // one is one character; any other surrogate decodes as U+FFFD, which Go then encodes raw.
+      // (Kept lone, it would be written as the escape \ufffd, and a re-parse would change it.)
+      const low = /^\\u[dD][c-fC-F][0-9a-fA-F]{2}/.exec(this.text.slice(this.pos, this.pos + 6));
+      if (code > 0xdbff || low === null) return '\ufffd';
+      this.pos += 6;
+      return String.fromCharCode(code, parseInt(low[0].slice(2), 16));
     }
     const decoded = e === undefined ? undefined : Escapes[e];
     if (decoded === undefined) this.fail('Bad escaped character in JSON');
