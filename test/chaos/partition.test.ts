@@ -30,8 +30,8 @@ import { pingRedis } from '../../src/embedded/net.js';
 import { delay, waitUntil } from '../helpers/wait.js';
 
 afterEach(() => reapChildren()); // registered first, so it runs after the cleanups
-afterEach(() => healAll());
 const cleanup = useCleanups();
+afterEach(() => healAll()); // registered last, so it runs first: services stop on a healed network
 
 beforeAll(() => {
   const problem = iptablesProblem();
