@@ -28,8 +28,12 @@ import { delay, waitUntil } from '../helpers/wait.js';
 afterEach(() => reapChildren()); // registered first, so it runs after the cleanups
 const cleanup = useCleanups();
 
-/** Room left for events once the filler is in: ~1,200 events of ~1.7 KB. */
-const FREE_BYTES = 2 * 1024 * 1024;
+/**
+ * Room left for events once the filler is in: ~1,000 events (~3 KB each with Redis's default
+ * hash-max-listpack-value). About 37% of maxmemory, so any sane default write headroom still
+ * lets the ingest take events first, and a drained Redis is below it again.
+ */
+const FREE_BYTES = 3 * 1024 * 1024;
 /** The bound on a worker's warn/error lines while Redis refuses writes. */
 const MAX_LINES_PER_SEC = 5;
 
@@ -58,10 +62,10 @@ async function fullRedisDrains(headroom: 'default' | '0'): Promise<void> {
   cleanup(() => redis.stop());
   const admin = redis.client();
   cleanup(async () => admin.disconnect());
-  // Filler values, then maxmemory = what is used + FREE_BYTES: a small Redis (~15 MB) that the
-  // load fills in seconds. Small values: one big SET would leave a big query buffer behind,
+  // Filler values (other data in the same Redis, never drained), then maxmemory = what is used
+  // + FREE_BYTES: a small Redis (~8 MB) that the load fills in seconds. Small values: one big SET would leave a big query buffer behind,
   // counted in used_memory until Redis trims it.
-  for (let i = 0; i < 36; i++) await admin.set(`chaos:filler:${i}`, Buffer.alloc(256 * 1024, 'x'));
+  for (let i = 0; i < 16; i++) await admin.set(`chaos:filler:${i}`, Buffer.alloc(256 * 1024, 'x'));
   const memoryBefore = await redisInfo(admin, 'memory');
   const baseline =
     Number(memoryBefore.get('used_memory')) -
