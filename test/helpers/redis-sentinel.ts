@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { findOnPath } from './processes.js';
 import { freePort, launch, startRedis } from './redis-server.js';
-import type { LaunchedRedis, RedisServer } from './redis-server.js';
+import type { ClientOptions, LaunchedRedis, RedisServer } from './redis-server.js';
 import { waitUntil } from './wait.js';
 
 export const MASTER_NAME = 'regnotify-master';
@@ -72,7 +72,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       sentinels.push(s);
       stops.push(() => s.proc.kill('SIGTERM'));
     }
-    const admin = replica.client();
+    const admin = clientOf(replica);
     const ports = sentinels.map((s) => s.port);
     await waitUntil(() => sentinelsReady(replica, ports), {
       timeoutMs: 20_000,
@@ -118,7 +118,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       },
       async reviveOldMaster(): Promise<number> {
         await master.restart();
-        const client = master.client({ maxRetriesPerRequest: 1 });
+        const client = clientOf(master);
         try {
           await client.call('REPLICAOF', '127.0.0.1', String(replica.port));
           return now();
@@ -127,7 +127,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
         }
       },
       async oldMasterInSync(timeoutMs: number): Promise<number | undefined> {
-        const client = master.client({ maxRetriesPerRequest: 1 });
+        const client = clientOf(master);
         try {
           await waitUntil(
             async () => {
@@ -189,9 +189,20 @@ async function launchSentinel(
   }
 }
 
+/**
+ * A tracked client (closed with the server) that fails a command rather than waiting for a
+ * reconnect. Nodes here are killed on purpose, so connection errors are expected: every command
+ * is awaited and rejects on its own, and the 'error' events are not worth ioredis's warning.
+ */
+function clientOf(server: RedisServer, opts: ClientOptions = {}): Redis {
+  const client = server.client({ maxRetriesPerRequest: 1, ...opts });
+  client.on('error', () => {});
+  return client;
+}
+
 function sentinelClient(server: RedisServer, port: number): Redis {
-  // server.client() tracks the client; only the port differs from the data node's.
-  return server.client({ port, maxRetriesPerRequest: 1, lazyConnect: false });
+  // Only the port differs from the data node's.
+  return clientOf(server, { port });
 }
 
 async function role(client: Redis): Promise<string> {
@@ -212,7 +223,7 @@ async function sentinelsReady(replica: RedisServer, ports: number[]): Promise<bo
       client.disconnect();
     }
   }
-  const data = replica.client({ maxRetriesPerRequest: 1 });
+  const data = clientOf(replica);
   try {
     return /master_link_status:up/.test(await data.info('replication'));
   } finally {
