@@ -139,18 +139,27 @@ export function tally(load: Load, rx: Receiver): DeliveryTally {
 }
 
 /**
- * Waits (up to `timeoutMs`) until every acknowledged event was delivered and returns the tally
- * either way, so the test can report its figures before asserting.
+ * Waits until every acknowledged event was delivered — or the receiver has heard nothing for
+ * `idleMs` (the worker has nothing left to send: what is missing is lost), or `timeoutMs` — and
+ * returns the tally either way, so the test can report its figures before asserting. `idleMs`
+ * (8 s) is above a stalled delivery's recovery (lockDuration 4 s + stalledInterval 2 s).
  */
 export async function settleDeliveries(
   load: Load,
   rx: Receiver,
   timeoutMs: number,
+  idleMs = 8_000,
 ): Promise<DeliveryTally> {
-  await waitUntil(() => tally(load, rx).missing.length === 0, {
-    timeoutMs,
-    intervalMs: 200,
-  }).catch(() => undefined);
+  const lastArrival = (): number => rx.requests[rx.requests.length - 1]?.receivedAt ?? 0;
+  const started = performance.timeOrigin + performance.now();
+  await waitUntil(
+    () => {
+      if (tally(load, rx).missing.length === 0) return true;
+      const now = performance.timeOrigin + performance.now();
+      return now - Math.max(started, lastArrival()) >= idleMs;
+    },
+    { timeoutMs, intervalMs: 200 },
+  ).catch(() => undefined);
   return tally(load, rx);
 }
 
