@@ -67,10 +67,24 @@ export async function sentinelScenario(
     message: '150 events acknowledged before the fault',
   });
 
-  const p = fault === 'failover' ? await set.failover() : await set.killMaster();
+  // A backlog at the promotion, so that "delivery resumes" is measurable even when the ingest
+  // refuses new events then (WAIT cannot be had): the receiver refuses from just before the
+  // fault until the promotion.
+  rx.setRespond(() => 503);
+  const ackedBefore = load.acked().length;
+  await waitUntil(() => load.acked().length >= ackedBefore + 20, {
+    timeoutMs: 10_000,
+    message: '20 events pending before the fault',
+  });
+  // From the promotion until the old master is a replica in sync again, the receiver takes at
+  // most ~50 events/s, under the load's 100/s: a backlog builds wherever the events are, as it
+  // does when a failover meets a burst. (A stale master's backlog is what its resync discards.)
+  const accept = (): void => rx.setRespond(() => ({ status: 200, delayMs: 20 }));
+  const p = fault === 'failover' ? await set.failover(accept) : await set.killMaster(accept);
   const revivedAt = fault === 'kill9' ? await set.reviveOldMaster() : undefined;
   // The load goes on until the old master is a replica in sync again.
   const inSyncAt = await set.oldMasterInSync(25_000);
+  rx.setRespond(() => 200);
   const settledAt = inSyncAt ?? now();
   await waitUntil(() => load.firstAnswered(200, settledAt) !== undefined, {
     timeoutMs: 10_000,

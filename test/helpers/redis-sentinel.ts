@@ -34,10 +34,13 @@ export interface SentinelSet {
   /** "127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3", as REGNOTIFY_REDIS_SENTINEL_SENTINELS takes it. */
   readonly sentinels: string;
   readonly name: string;
-  /** `SENTINEL FAILOVER <name>` on one sentinel; resolves once the replica is promoted. */
-  failover(): Promise<Promotion>;
-  /** kill -9 of the master; resolves once the replica is promoted. */
-  killMaster(): Promise<Promotion>;
+  /**
+   * `SENTINEL FAILOVER <name>` on one sentinel; resolves once the replica is promoted and every
+   * sentinel names it. `onPromoted` runs the moment the replica answers ROLE as a master.
+   */
+  failover(onPromoted?: () => void): Promise<Promotion>;
+  /** kill -9 of the master; resolves as failover() does. */
+  killMaster(onPromoted?: () => void): Promise<Promotion>;
   /**
    * After killMaster(): starts the old master again on its port and data dir and makes it a
    * replica of the promoted one at once (as deployment scripts that ask Sentinel for the master
@@ -80,12 +83,16 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       message: 'sentinels know each other and the replica, and the replica is in sync',
     });
 
-    const awaitPromotion = async (faultAt: number): Promise<Promotion> => {
+    const awaitPromotion = async (
+      faultAt: number,
+      onPromoted: (() => void) | undefined,
+    ): Promise<Promotion> => {
       await waitUntil(async () => (await role(admin)) === 'master', {
         timeoutMs: 30_000,
         message: `replica on port ${replica.port} promoted to master`,
       });
       const promotedAt = now();
+      onPromoted?.();
       await waitUntil(
         async () => (await announcedPorts(replica, ports)).every((p) => p === replica.port),
         {
@@ -101,20 +108,20 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       replica,
       sentinels: ports.map((p) => `127.0.0.1:${p}`).join(','),
       name: MASTER_NAME,
-      async failover(): Promise<Promotion> {
+      async failover(onPromoted?: () => void): Promise<Promotion> {
         const client = sentinelClient(replica, ports[0]!);
         try {
           const faultAt = now();
           await client.call('SENTINEL', 'FAILOVER', MASTER_NAME);
-          return await awaitPromotion(faultAt);
+          return await awaitPromotion(faultAt, onPromoted);
         } finally {
           client.disconnect();
         }
       },
-      async killMaster(): Promise<Promotion> {
+      async killMaster(onPromoted?: () => void): Promise<Promotion> {
         const faultAt = now();
         await master.kill9();
-        return awaitPromotion(faultAt);
+        return awaitPromotion(faultAt, onPromoted);
       },
       async reviveOldMaster(): Promise<number> {
         await master.restart();
