@@ -2,7 +2,7 @@
  * A Redis Cluster on 127.0.0.1: three masters and three replicas (`--cluster-enabled yes`, each
  * node with its own data dir, AOF and noeviction as redis-server.ts starts them; killed with the
  * test process), created with `redis-cli --cluster create … --cluster-replicas 1`. A small
- * cluster-node-timeout (1 s) keeps failovers within seconds. Helpers kill -9 the master that
+ * cluster-node-timeout (2 s) keeps failovers within seconds. Helpers kill -9 the master that
  * owns a key's slot and time its replica's promotion.
  */
 import { execFile } from 'node:child_process';
@@ -14,7 +14,13 @@ import type { RedisServer } from './redis-server.js';
 import { waitUntil } from './wait.js';
 
 const run = promisify(execFile);
-const NODE_TIMEOUT_MS = 1000;
+/**
+ * Small, yet above what a delivery lock outlives: a promotion takes ~3.5 s with it, so the lock
+ * of a delivery in flight at a kill (lockDuration 4 s, renewed every 2 s) has expired when the
+ * replica takes over — the worst case, the one where BullMQ's stalled check must step in. With
+ * 1000 the promotion (~2.5 s) mostly beats the lock and that path is rarely taken.
+ */
+const NODE_TIMEOUT_MS = 2000;
 
 export interface SlotOwner {
   slot: number;
