@@ -44,7 +44,8 @@ export interface SentinelSet {
   /**
    * After killMaster(): starts the old master again on its port and data dir and makes it a
    * replica of the promoted one at once (as deployment scripts that ask Sentinel for the master
-   * before starting a node do; left to Sentinel, a returning master stays one for 8–10 s).
+   * before starting a node do; left to Sentinel, a returning master stays a master for several
+   * seconds: Sentinel waits 8 s before it reconfigures an instance that reports the wrong role).
    * Resolves with the time it was told REPLICAOF.
    */
   reviveOldMaster(): Promise<number>;
