@@ -191,13 +191,16 @@ function serverArgs(port: number, dataDir: string, options: StartRedisOptions): 
   ]; // prettier-ignore
 }
 
-interface LaunchedRedis {
+export interface LaunchedRedis {
   child: ChildProcess;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-/** Spawns redis-server and resolves once it answers PING; rejects with its log otherwise. */
-async function launch(bin: string, args: string[], port: number): Promise<LaunchedRedis> {
+/**
+ * Spawns redis-server and resolves once it answers PING; rejects with its log otherwise. Exported
+ * for the topology helpers (redis-sentinel.ts starts its sentinels with it).
+ */
+export async function launch(bin: string, args: string[], port: number): Promise<LaunchedRedis> {
   const [command, argv] = dieWithParent(bin, args);
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   liveServers.add(child);
