@@ -33,6 +33,10 @@ export interface Outcome {
   ingestBackAfterInSyncMs: number | null;
   /** Promotion → the next delivery. */
   deliveryResumedMs: number | null;
+  /** Promotion → the sentinels' +switch-master (when clients learn of it). */
+  announcedMs: number | null;
+  /** For each acknowledged event that was lost: promotion → its 200. */
+  lostAnsweredMs: number[];
 }
 
 export async function sentinelScenario(
@@ -103,6 +107,11 @@ export async function sentinelScenario(
         ? null
         : msBetween(inSyncAt, load.firstAnswered(200, inSyncAt)?.answeredAt),
     deliveryResumedMs: msBetween(p.promotedAt, firstDeliveryAfter(rx, p.promotedAt)),
+    announcedMs: msBetween(p.promotedAt, p.announcedAt),
+    lostAnsweredMs: t.missing.map((id) => {
+      const r = load.requests.find((x) => x.id === id && x.status === 200);
+      return r?.answeredAt === undefined ? Number.NaN : r.answeredAt - p.promotedAt;
+    }),
   };
   reportChaos(scenario, {
     acked: t.acked,
