@@ -2,7 +2,8 @@
 # Installs the programs the tests drive, when missing: redis-server and redis-cli (every
 # integration test starts its own; the chaos tests build Sentinel and Cluster set-ups),
 # docker-registry and skopeo (the end-to-end test with the real registry), iptables (the chaos
-# tests' network partitions, on 127.0.0.1 only).
+# tests' network partitions, on 127.0.0.1 only). Sentinel runs as `redis-server --sentinel`,
+# so the redis-sentinel package is not needed.
 # Debian/Ubuntu packages, via apt-get, as root (or with sudo). A no-op when all are present.
 set -euo pipefail
 need=()
