@@ -145,6 +145,9 @@ export function serverArgs(port: number, dataDir: string, extra: string[] = []):
     '--save', '',
     // BullMQ breaks (silently loses jobs) if Redis evicts keys under memory pressure.
     '--maxmemory-policy', 'noeviction',
+    // A bound, so the ingest refuses (503) before Redis is full (redis.writeHeadroomPercent):
+    // about 170,000 pending events of 1 KB.
+    '--maxmemory', '256mb',
     // Keeps a stored event's hash in the compact encoding (see DESIGN: ~1,470 B per event).
     '--hash-max-listpack-value', '2048',
     ...extra,

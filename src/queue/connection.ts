@@ -147,6 +147,11 @@ export async function checkRedisServer(client: RedisClient): Promise<string[]> {
         : 'Redis persistence is OFF (appendonly no, no save points): a Redis restart loses every queued event; set appendonly yes',
     );
   }
+  if ((await get('maxmemory')) === '0') {
+    warnings.push(
+      'Redis maxmemory is 0 (no limit): Redis grows until the machine runs out of memory and the OS kills it; set maxmemory, so that the ingest can refuse new events before Redis is full (redis.writeHeadroomPercent)',
+    );
+  }
   const listpack = await get('hash-max-listpack-value');
   if (listpack !== undefined && Number(listpack) < 1024) {
     warnings.push(
