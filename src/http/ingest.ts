@@ -1,12 +1,16 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
-import { EnvelopeError, SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
-import { isEventsMediaType, mediaTypeEssence, parseEnvelope } from '../events/parse.js';
+import { SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
+import { mediaTypeEssence } from '../events/parse.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { authConfigured, authenticate, challenges } from './auth.js';
 import type { IngestAuth } from './auth.js';
-import { readBody } from './body.js';
+import { declaredLength } from './body.js';
+import { createInFlight, isRefusal } from './limits.js';
+import type { Ticket } from './limits.js';
+import { receiveEnvelope } from './receive.js';
 import { sendError, sendJson } from './respond.js';
 import type { HttpHandler } from './server.js';
 
@@ -30,6 +34,15 @@ export interface IngestOptions {
   path: string;
   /** Bodies past this size are refused with 413 without being buffered. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Body bytes of all requests in progress together (read, parsed or being stored); past it,
+   * 503 + Retry-After. At least `maxBodyBytes`. Default 8 MiB (or `maxBodyBytes` if larger).
+   */
+  maxInFlightBytes?: number;
+  /** Requests in progress together; past it, 503 + Retry-After. Default 64. */
+  maxConcurrentRequests?: number;
+  /** Events in one envelope; past it, 413. Default 1000 (regnotify's own `maxbatch` limit). */
+  maxEventsPerRequest?: number;
   auth?: IngestAuth;
   logger: Logger;
   /** Called once per request to the path (metrics hook; see prometheus.ts). */
@@ -39,6 +52,9 @@ export interface IngestOptions {
 }
 
 export const DefaultMaxBodyBytes = 1024 * 1024;
+export const DefaultMaxInFlightBytes = 8 * 1024 * 1024;
+export const DefaultMaxConcurrentRequests = 64;
+export const DefaultMaxEventsPerRequest = 1000;
 
 /** `application/json` is accepted too (curl, hand-written clients); the layout is then detected. */
 const AcceptedMediaTypes = [EventsMediaType, EventsMediaTypeV2, 'application/json'] as const;
@@ -48,15 +64,47 @@ const AcceptedMediaTypes = [EventsMediaType, EventsMediaTypeV2, 'application/jso
  * `sink.writeMany` resolved, i.e. the events are in Redis for every endpoint that wants them;
  * every other outcome is an error status the registry retries on, so nothing is acknowledged
  * that is not stored. A retried envelope is not stored twice (the sink dedupes by event id).
+ *
+ * Under a flood it stays bounded (see limits.ts): requests past the bounds get 503 before their
+ * body is read, so /healthz and the requests within the bounds keep being answered.
  */
 export function createIngestHandler(options: IngestOptions): HttpHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DefaultMaxBodyBytes;
+  const maxInFlightBytes =
+    options.maxInFlightBytes ?? Math.max(DefaultMaxInFlightBytes, maxBodyBytes);
+  if (maxInFlightBytes < maxBodyBytes) {
+    // Else a body the ingest accepts could be refused with 503 for ever.
+    throw new RangeError('ingest: maxInFlightBytes must be at least maxBodyBytes');
+  }
+  const inFlight = createInFlight({
+    maxInFlightBytes,
+    maxConcurrentRequests: options.maxConcurrentRequests ?? DefaultMaxConcurrentRequests,
+  });
+  const limits = {
+    maxBodyBytes,
+    maxEvents: options.maxEventsPerRequest ?? DefaultMaxEventsPerRequest,
+  };
   const now = options.now ?? (() => performance.now());
   const auth = authConfigured(options.auth) ? options.auth : undefined;
   const authChallenges = auth ? challenges(auth) : [];
 
   return async (req, res) => {
     if (pathOf(req.url) !== options.path) return false;
+    // What an admitted request holds is given back however it ends (answer, abort, throw).
+    const held: { ticket?: Ticket } = {};
+    try {
+      await handle(req, res, held);
+    } finally {
+      held.ticket?.release();
+    }
+    return true;
+  };
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    held: { ticket?: Ticket },
+  ): Promise<boolean> {
     const started = now();
     let events = 0;
     const finish = (status: number): void => {
@@ -96,39 +144,33 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
       return true;
     }
 
-    const body = await readBody(req, maxBodyBytes);
-    if (body.kind === 'aborted') {
-      // The client went away: nobody to answer, and nothing was stored.
-      options.logger.debug({ path: options.path }, 'ingest request aborted by the client');
-      finish(499);
-      return true;
-    }
-    if (body.kind === 'too-large') {
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > maxBodyBytes) {
       // Connection: close makes Node close the socket after the answer instead of reading on.
       fail(413, 'ERR_BODY_TOO_LARGE', `body larger than ${maxBodyBytes} bytes`, {
         Connection: 'close',
       });
       return true;
     }
-    if (body.kind === 'no-length') {
-      fail(411, 'ERR_LENGTH_REQUIRED', 'a body is required (Content-Length or chunked)');
+    const ticket = inFlight.admit(declared ?? 0);
+    if (isRefusal(ticket)) {
+      // Decided before reading the body; Connection: close, so Node does not drain it either.
+      fail(503, ticket.code, ticket.message, { 'Retry-After': '1', Connection: 'close' });
       return true;
     }
-    if (body.bytes.length === 0) {
-      fail(400, 'ERR_INVALID_ENVELOPE', 'body: empty');
-      return true;
-    }
+    held.ticket = ticket;
 
-    let parsed: ReturnType<typeof parseEnvelope>;
-    try {
-      parsed = parseEnvelope(body.bytes, isEventsMediaType(essence) ? { mediaType: essence } : {});
-    } catch (err) {
-      if (err instanceof EnvelopeError) {
-        fail(400, err.code, err.message);
-        return true;
-      }
-      throw err;
+    const received = await receiveEnvelope(req, essence, limits, ticket);
+    if (received.kind === 'aborted') {
+      options.logger.debug({ path: options.path }, 'ingest request aborted by the client');
+      finish(499);
+      return true;
     }
+    if (received.kind === 'refused') {
+      fail(received.status, received.code, received.message, received.headers);
+      return true;
+    }
+    const parsed = received.envelope;
     events = parsed.events.length;
 
     try {
@@ -151,7 +193,7 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
       finish(500);
     }
     return true;
-  };
+  }
 }
 
 function pathOf(url: string | undefined): string {

@@ -1,0 +1,84 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { EnvelopeError, TooManyEventsError } from '../errors.js';
+import { isEventsMediaType, parseEnvelope } from '../events/parse.js';
+import type { ParsedEnvelope } from '../events/parse.js';
+import { readBody } from './body.js';
+import type { Ticket } from './limits.js';
+
+/** What reading and parsing one ingest request body came to. */
+export type Received =
+  | { kind: 'parsed'; envelope: ParsedEnvelope }
+  /** Answer with this error; nothing was stored. */
+  | {
+      kind: 'refused';
+      status: number;
+      code: string;
+      message: string;
+      headers?: OutgoingHttpHeaders;
+    }
+  /** The client went away: nobody to answer, and nothing was stored. */
+  | { kind: 'aborted' };
+
+export interface ReceiveLimits {
+  maxBodyBytes: number;
+  maxEvents: number;
+}
+
+const closing = { Connection: 'close' } as const;
+
+/**
+ * Read the body of an admitted request (its bytes reserved on `ticket`) and parse it. The body
+ * buffer lives only inside this function: once it returns, the request holds its events and
+ * their compact texts, not the bytes they came from.
+ */
+export async function receiveEnvelope(
+  req: IncomingMessage,
+  essence: string,
+  limits: ReceiveLimits,
+  ticket: Ticket,
+): Promise<Received> {
+  const body = await readBody(req, limits.maxBodyBytes, ticket);
+  switch (body.kind) {
+    case 'aborted':
+      return body;
+    case 'too-large':
+      // Connection: close makes Node close the socket after the answer instead of reading on.
+      return refused(413, 'ERR_BODY_TOO_LARGE', `body larger than ${limits.maxBodyBytes} bytes`, {
+        ...closing,
+      });
+    case 'refused':
+      return refused(503, body.refusal.code, body.refusal.message, {
+        'Retry-After': '1',
+        ...closing,
+      });
+    case 'no-length':
+      return refused(411, 'ERR_LENGTH_REQUIRED', 'a body is required (Content-Length or chunked)');
+    case 'ok':
+      break;
+  }
+  if (body.bytes.length === 0) return refused(400, 'ERR_INVALID_ENVELOPE', 'body: empty');
+  try {
+    const envelope = parseEnvelope(body.bytes, {
+      maxEvents: limits.maxEvents,
+      ...(isEventsMediaType(essence) ? { mediaType: essence } : {}),
+    });
+    return { kind: 'parsed', envelope };
+  } catch (err) {
+    if (err instanceof TooManyEventsError) {
+      // 413, not 503: the same envelope can never pass, so inviting a retry would only make the
+      // registry resend it for ever. The sender has to send fewer events per request.
+      return refused(413, err.code, `${err.message} (ingest.maxEventsPerRequest)`);
+    }
+    if (err instanceof EnvelopeError) return refused(400, err.code, err.message);
+    throw err;
+  }
+}
+
+function refused(
+  status: number,
+  code: string,
+  message: string,
+  headers?: OutgoingHttpHeaders,
+): Received {
+  return { kind: 'refused', status, code, message, ...(headers ? { headers } : {}) };
+}

@@ -1,0 +1,158 @@
+/**
+ * The ingest's bounds on what requests in progress may hold: concurrent requests, body bytes in
+ * flight, events per request. Past the first two: 503 + Retry-After (come back later); past
+ * the third: 413 (the same envelope can never pass).
+ */
+import { describe, expect, it } from 'vitest';
+import { deferred, waitUntil } from '../../helpers/wait.js';
+import { V1, envelopeOf, fakeSink, post, serveIngest } from './ingest-harness.js';
+import { headerOf, jsonOf, rawConnect, statusOf } from './raw-http.js';
+
+/** A sink that holds every write until `release()`. */
+function heldSink() {
+  const gate = deferred<Record<string, number>>();
+  const sink = fakeSink(() => gate.promise);
+  return { sink, release: () => gate.resolve({ a: 1 }) };
+}
+
+const errorOf = (text: string) =>
+  (jsonOf(text) as { error: { code: string; message: string } }).error;
+
+describe('ingest bound: concurrent requests', () => {
+  it('answers 503 with Retry-After naming the bound past maxConcurrentRequests, and takes requests again once they end', async () => {
+    const { sink, release } = heldSink();
+    const { url, outcomes } = await serveIngest({ sink, maxConcurrentRequests: 2 });
+    const held = [post(url, envelopeOf('a')), post(url, envelopeOf('b'))];
+    await waitUntil(() => sink.calls.length === 2, { message: 'two writes held' });
+
+    const refused = await post(url, envelopeOf('c'));
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.headers['connection']).toBe('close');
+    expect(refused.json().error.code).toBe('ERR_TOO_MANY_REQUESTS');
+    expect(refused.json().error.message).toContain('ingest.maxConcurrentRequests');
+    expect(refused.json().error.message).toContain('2');
+    expect(sink.calls).toHaveLength(2);
+
+    release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await post(url, envelopeOf('d'))).status).toBe(200);
+    expect(outcomes.map((o) => o.status).sort()).toEqual([200, 200, 200, 503]);
+  });
+});
+
+describe('ingest bound: body bytes in flight', () => {
+  it('refuses by the declared Content-Length before reading the body (503, Connection: close)', async () => {
+    const { sink, release } = heldSink();
+    const { url, port } = await serveIngest({ sink, maxInFlightBytes: 8192, maxBodyBytes: 8192 });
+    const first = envelopeOf('big', 1, 6000);
+    const held = post(url, first);
+    await waitUntil(() => sink.calls.length === 1, { message: 'first write held' });
+
+    // Headers only: the body is never sent, so an answer proves it was decided without it.
+    const conn = await rawConnect(port);
+    await conn.write(
+      `POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: ${V1}\r\nContent-Length: 3000\r\n\r\n`,
+    );
+    const reply = await conn.reply(10_000);
+    expect(statusOf(reply.text)).toBe(503);
+    expect(headerOf(reply.text, 'retry-after')).toBe('1');
+    expect(headerOf(reply.text, 'connection')).toBe('close');
+    expect(errorOf(reply.text).code).toBe('ERR_TOO_MANY_BYTES');
+    expect(errorOf(reply.text).message).toContain('ingest.maxInFlightBytes');
+    expect(errorOf(reply.text).message).toContain('8192');
+
+    // A body that fits beside the held one is taken.
+    const small = envelopeOf('small');
+    expect(first.length + small.length).toBeLessThan(8192);
+    const fits = post(url, small);
+    await waitUntil(() => sink.calls.length === 2, { message: 'small write reached the sink' });
+    release();
+    expect((await held).status).toBe(200);
+    expect((await fits).status).toBe(200);
+  });
+
+  it('counts a chunked body as it arrives and refuses it once it crosses the bound, unfinished', async () => {
+    const { sink, release } = heldSink();
+    const { url, port, outcomes } = await serveIngest({
+      sink,
+      maxInFlightBytes: 8192,
+      maxBodyBytes: 8192,
+    });
+    const held = post(url, envelopeOf('big', 1, 6000));
+    await waitUntil(() => sink.calls.length === 1, { message: 'first write held' });
+
+    const conn = await rawConnect(port);
+    await conn.write(
+      `POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: ${V1}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
+    // 4 KB in chunks, never the terminating chunk: an answer can only come from counting
+    // bytes as they arrive (6 KB held + 4 KB crosses 8 KiB).
+    const chunk = ' '.repeat(1000);
+    for (let i = 0; i < 4; i++) await conn.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    const reply = await conn.reply(10_000);
+    expect(statusOf(reply.text)).toBe(503);
+    expect(errorOf(reply.text).code).toBe('ERR_TOO_MANY_BYTES');
+    expect(headerOf(reply.text, 'connection')).toBe('close');
+    expect(sink.calls).toHaveLength(1);
+    release();
+    expect((await held).status).toBe(200);
+    expect(outcomes.map((o) => o.status).sort()).toEqual([200, 503]);
+  });
+
+  it('gives back the bytes and the slot of every request, whatever its outcome', async () => {
+    let fail = false;
+    const sink = fakeSink(async () => {
+      if (fail) throw new (await import('../../../src/errors.js')).StoreUnavailableError('down');
+      return { a: 1 };
+    });
+    const body = envelopeOf('full', 1, 3000);
+    const { url, port, outcomes } = await serveIngest({
+      sink,
+      maxConcurrentRequests: 1,
+      maxInFlightBytes: body.length,
+      maxBodyBytes: body.length,
+      maxEventsPerRequest: 1,
+    });
+    expect((await post(url, `{"events":[${' '.repeat(body.length - 12)}`)).status).toBe(400);
+    expect((await post(url, envelopeOf('two', 2))).status).toBe(413);
+    fail = true;
+    expect((await post(url, body)).status).toBe(503);
+    fail = false;
+    // A client that goes away half-way through its body.
+    const conn = await rawConnect(port);
+    await conn.write(
+      `POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: ${V1}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 100)}`,
+    );
+    await waitUntil(() => outcomes.length === 3, { message: 'three answers' });
+    conn.destroy();
+    await waitUntil(() => outcomes.length === 4, { message: 'the abort noticed' });
+    expect(outcomes.map((o) => o.status)).toEqual([400, 413, 503, 499]);
+    // The whole budget is free again: one request of the full size and the only slot.
+    expect((await post(url, body)).status).toBe(200);
+  });
+});
+
+describe('ingest bound: events per request', () => {
+  it('413 naming the limit past maxEventsPerRequest, before the sink is asked', async () => {
+    const sink = fakeSink();
+    const { url } = await serveIngest({ sink, maxEventsPerRequest: 3 });
+    const refused = await post(url, envelopeOf('many', 4));
+    expect(refused.status).toBe(413);
+    expect(refused.json().error.code).toBe('ERR_TOO_MANY_EVENTS');
+    expect(refused.json().error.message).toContain('4');
+    expect(refused.json().error.message).toContain('limit of 3');
+    expect(refused.json().error.message).toContain('ingest.maxEventsPerRequest');
+    expect(refused.headers['retry-after']).toBeUndefined();
+    expect(sink.calls).toHaveLength(0);
+    expect((await post(url, envelopeOf('ok', 3))).status).toBe(200);
+    expect(sink.calls.map((c) => c.events.length)).toEqual([3]);
+  });
+
+  it('defaults to 1000 events per request', async () => {
+    const sink = fakeSink();
+    const { url } = await serveIngest({ sink, maxBodyBytes: 4 * 1024 * 1024 });
+    expect((await post(url, envelopeOf('max', 1000))).status).toBe(200);
+    expect((await post(url, envelopeOf('over', 1001))).status).toBe(413);
+  });
+});
