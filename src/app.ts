@@ -13,7 +13,7 @@ import { startHttpServer } from './http/server.js';
 import type { RunningHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createExpvar } from './metrics/expvar.js';
-import { createMetrics } from './metrics/prometheus.js';
+import { cachedStatsReader, createMetrics } from './metrics/prometheus.js';
 import { checkRedisServer, createRedisClient, waitReady } from './queue/connection.js';
 import type { RedisClient, RedisSettings } from './queue/connection.js';
 import { DurableSink } from './queue/producer.js';
@@ -167,17 +167,26 @@ export async function startApp(options: StartAppOptions): Promise<App> {
     }
 
     let sink: DurableSink | undefined;
-    const readStats = (name: string) => readEndpointStats(admin, config.redis.prefix, name);
+    // One cached, single-flight read per endpoint, shared by /metrics and /debug/vars.
+    const readStats = cachedStatsReader(
+      (name: string) => readEndpointStats(admin, config.redis.prefix, name),
+      { cacheMs: config.metrics.cacheMs },
+    );
     const metrics = createMetrics({ endpoints: endpoints.map((ep) => ep.name), readStats });
     const ops = createOpsHandler({
       logger,
       metrics,
       expvar: createExpvar({ endpoints, readStats }),
+      access: { token: config.metrics.token, ingest: config.ingest.auth },
       checks: [
         redisCheck(admin),
         ...(roles.workers ? [workersCheck(() => workers.every((w) => w.running))] : []),
       ],
     });
+    const httpTimeouts = {
+      headersTimeoutMs: config.ingest.headersTimeoutMs,
+      requestTimeoutMs: config.ingest.requestTimeoutMs,
+    };
     let server: RunningHttpServer | undefined;
     if (roles.ingest) {
       const producer = client('producer');
@@ -194,6 +203,9 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         sink,
         path: config.ingest.path,
         maxBodyBytes: config.ingest.maxBodyBytes,
+        maxInFlightBytes: config.ingest.maxInFlightBytes,
+        maxConcurrentRequests: config.ingest.maxConcurrentRequests,
+        maxEventsPerRequest: config.ingest.maxEventsPerRequest,
         auth: config.ingest.auth,
         logger,
         observe: metrics.observeIngest,
@@ -202,6 +214,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         addr: config.ingest.addr,
         handlers: [ingest, ops],
         logger,
+        ...httpTimeouts,
       });
       const srv = server;
       closers.push(() => srv.close());
@@ -212,6 +225,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         addr: config.metrics.addr,
         handlers: [ops],
         logger,
+        ...httpTimeouts,
       });
       closers.push(() => opsServer.close());
       logger.info({ url: opsServer.url }, 'health and metrics listening');

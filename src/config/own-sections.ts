@@ -102,6 +102,13 @@ function crossChecks(c: OwnSettings): void {
   if (c.ingest.auth.username !== '' && c.ingest.auth.password === '') {
     throw new ConfigError('ingest.auth.password', 'required when ingest.auth.username is set');
   }
+  if (c.ingest.maxInFlightBytes < c.ingest.maxBodyBytes) {
+    // Else a body the ingest accepts could be refused with 503 for ever.
+    throw new ConfigError('ingest.maxInFlightBytes', 'must be at least ingest.maxBodyBytes');
+  }
+  if (c.ingest.headersTimeoutMs > c.ingest.requestTimeoutMs) {
+    throw new ConfigError('ingest.headersTimeoutMs', 'must not exceed ingest.requestTimeoutMs');
+  }
   if (c.workers.stalledIntervalMs > c.workers.lockDurationMs) {
     throw new ConfigError('workers.stalledIntervalMs', 'must not exceed workers.lockDurationMs');
   }
