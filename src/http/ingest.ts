@@ -10,7 +10,7 @@ import type { IngestAuth } from './auth.js';
 import { declaredLength } from './body.js';
 import { createInFlight, isRefusal } from './limits.js';
 import type { Ticket } from './limits.js';
-import { receiveEnvelope } from './receive.js';
+import { createParseGate, receiveEnvelope } from './receive.js';
 import { sendError, sendJson } from './respond.js';
 import type { HttpHandler } from './server.js';
 
@@ -39,6 +39,11 @@ export interface IngestOptions {
    * 503 + Retry-After. At least `maxBodyBytes`. Default 8 MiB (or `maxBodyBytes` if larger).
    */
   maxInFlightBytes?: number;
+  /**
+   * Events of all requests in progress together (parsed, being stored); past it, 503 +
+   * Retry-After. At least `maxEventsPerRequest`. Default 4000.
+   */
+  maxInFlightEvents?: number;
   /** Requests in progress together; past it, 503 + Retry-After. Default 64. */
   maxConcurrentRequests?: number;
   /** Events in one envelope; past it, 413. Default 1000 (regnotify's own `maxbatch` limit). */
@@ -53,6 +58,7 @@ export interface IngestOptions {
 
 export const DefaultMaxBodyBytes = 1024 * 1024;
 export const DefaultMaxInFlightBytes = 8 * 1024 * 1024;
+export const DefaultMaxInFlightEvents = 4000;
 export const DefaultMaxConcurrentRequests = 64;
 export const DefaultMaxEventsPerRequest = 1000;
 
@@ -72,18 +78,22 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DefaultMaxBodyBytes;
   const maxInFlightBytes =
     options.maxInFlightBytes ?? Math.max(DefaultMaxInFlightBytes, maxBodyBytes);
-  if (maxInFlightBytes < maxBodyBytes) {
-    // Else a body the ingest accepts could be refused with 503 for ever.
-    throw new RangeError('ingest: maxInFlightBytes must be at least maxBodyBytes');
+  const maxEvents = options.maxEventsPerRequest ?? DefaultMaxEventsPerRequest;
+  const maxInFlightEvents =
+    options.maxInFlightEvents ?? Math.max(DefaultMaxInFlightEvents, maxEvents);
+  if (maxInFlightBytes < maxBodyBytes || maxInFlightEvents < maxEvents) {
+    // Else a request the ingest accepts could be refused with 503 for ever.
+    throw new RangeError(
+      'ingest: maxInFlightBytes must be at least maxBodyBytes, maxInFlightEvents at least maxEventsPerRequest',
+    );
   }
   const inFlight = createInFlight({
     maxInFlightBytes,
+    maxInFlightEvents,
     maxConcurrentRequests: options.maxConcurrentRequests ?? DefaultMaxConcurrentRequests,
   });
-  const limits = {
-    maxBodyBytes,
-    maxEvents: options.maxEventsPerRequest ?? DefaultMaxEventsPerRequest,
-  };
+  const limits = { maxBodyBytes, maxEvents };
+  const gate = createParseGate();
   const now = options.now ?? (() => performance.now());
   const auth = authConfigured(options.auth) ? options.auth : undefined;
   const authChallenges = auth ? challenges(auth) : [];
@@ -160,7 +170,7 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
     }
     held.ticket = ticket;
 
-    const received = await receiveEnvelope(req, essence, limits, ticket);
+    const received = await receiveEnvelope(req, essence, limits, ticket, gate);
     if (received.kind === 'aborted') {
       options.logger.debug({ path: options.path }, 'ingest request aborted by the client');
       finish(499);

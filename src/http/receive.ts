@@ -3,6 +3,7 @@ import { EnvelopeError, TooManyEventsError } from '../errors.js';
 import { isEventsMediaType, parseEnvelope } from '../events/parse.js';
 import type { ParsedEnvelope } from '../events/parse.js';
 import { readBody } from './body.js';
+import { SmallBodyBytes } from './limits.js';
 import type { Ticket } from './limits.js';
 
 /** What reading and parsing one ingest request body came to. */
@@ -24,6 +25,24 @@ export interface ReceiveLimits {
   maxEvents: number;
 }
 
+/** Runs `fn` after the parses queued before it, one per turn of the event loop. */
+export type ParseGate = <T>(fn: () => T) => Promise<T>;
+
+/**
+ * The parse of a big body is synchronous (tens of ms for 1 MiB). Bodies that complete together
+ * would be parsed back to back within one turn of the event loop, and /healthz or a small POST
+ * arriving meanwhile would wait for all of them. Through the gate, big parses run one per turn,
+ * so whatever else is ready is served between two of them.
+ */
+export function createParseGate(): ParseGate {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => T): Promise<T> => {
+    const run = queue.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+}
+
 const closing = { Connection: 'close' } as const;
 
 /**
@@ -36,6 +55,7 @@ export async function receiveEnvelope(
   essence: string,
   limits: ReceiveLimits,
   ticket: Ticket,
+  gate: ParseGate,
 ): Promise<Received> {
   const body = await readBody(req, limits.maxBodyBytes, ticket);
   switch (body.kind) {
@@ -57,11 +77,17 @@ export async function receiveEnvelope(
       break;
   }
   if (body.bytes.length === 0) return refused(400, 'ERR_INVALID_ENVELOPE', 'body: empty');
-  try {
-    const envelope = parseEnvelope(body.bytes, {
+  const bytes = body.bytes;
+  const parse = () =>
+    parseEnvelope(bytes, {
       maxEvents: limits.maxEvents,
       ...(isEventsMediaType(essence) ? { mediaType: essence } : {}),
     });
+  try {
+    const envelope = bytes.length > SmallBodyBytes ? await gate(parse) : parse();
+    // Events held until stored are bounded too: the store's work and memory are per event.
+    const refusal = ticket.addEvents(envelope.events.length);
+    if (refusal) return refused(503, refusal.code, refusal.message, { 'Retry-After': '1' });
     return { kind: 'parsed', envelope };
   } catch (err) {
     if (err instanceof TooManyEventsError) {

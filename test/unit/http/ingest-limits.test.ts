@@ -133,6 +133,58 @@ describe('ingest bound: body bytes in flight', () => {
   });
 });
 
+describe('ingest bound: events in flight', () => {
+  it('refuses with 503 once parsed when its events would pass maxInFlightEvents; small envelopes use the reserve', async () => {
+    const { sink, release } = heldSink();
+    // 80 events in flight at most; the last 10 kept for envelopes of up to 16 events.
+    const { url } = await serveIngest({ sink, maxInFlightEvents: 80, maxEventsPerRequest: 80 });
+    const held = post(url, envelopeOf('first', 60));
+    await waitUntil(() => sink.calls.length === 1, { message: 'first write held' });
+
+    const refused = await post(url, envelopeOf('second', 20)); // 80 in all, but 20 > 16: 70 max
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json().error.code).toBe('ERR_TOO_MANY_EVENTS_IN_FLIGHT');
+    expect(refused.json().error.message).toContain('ingest.maxInFlightEvents');
+    const small = post(url, envelopeOf('small', 16)); // 76: within the reserve
+    await waitUntil(() => sink.calls.length === 2, { message: 'the small write reached the sink' });
+    release();
+    expect([(await held).status, (await small).status]).toEqual([200, 200]);
+    expect((await post(url, envelopeOf('alone', 80))).status).toBe(200); // alone: all of it
+    expect(sink.calls.map((c) => c.events.length)).toEqual([60, 16, 80]);
+  });
+});
+
+describe('ingest bound: room kept for small requests', () => {
+  it('big bodies use at most seven eighths of the byte budget; small ones the rest; a big one alone all of it', async () => {
+    const { sink, release } = heldSink();
+    const KiB = 1024;
+    const { url, port } = await serveIngest({
+      sink,
+      maxBodyBytes: 800 * KiB,
+      maxInFlightBytes: 800 * KiB,
+    });
+    const held = post(url, envelopeOf('big', 1, 600 * KiB));
+    await waitUntil(() => sink.calls.length === 1, { message: 'first write held' });
+
+    // 600 + 150 KiB is within 800 but past 700 (800 less the reserved eighth): refused.
+    const conn = await rawConnect(port);
+    await conn.write(
+      `POST /events HTTP/1.1\r\nHost: x\r\nContent-Type: ${V1}\r\nContent-Length: ${150 * KiB}\r\n\r\n`,
+    );
+    const reply = await conn.reply(10_000);
+    expect(statusOf(reply.text)).toBe(503);
+    expect(errorOf(reply.text).code).toBe('ERR_TOO_MANY_BYTES');
+    // A registry-sized envelope still gets in.
+    const small = post(url, envelopeOf('small'));
+    await waitUntil(() => sink.calls.length === 2, { message: 'the small write reached the sink' });
+    release();
+    expect([(await held).status, (await small).status]).toEqual([200, 200]);
+    // Alone, a body may take the whole budget.
+    expect((await post(url, envelopeOf('whole', 1, 790 * KiB))).status).toBe(200);
+  });
+});
+
 describe('ingest bound: events per request', () => {
   it('413 naming the limit past maxEventsPerRequest, before the sink is asked', async () => {
     const sink = fakeSink();
