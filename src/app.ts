@@ -204,6 +204,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         path: config.ingest.path,
         maxBodyBytes: config.ingest.maxBodyBytes,
         maxInFlightBytes: config.ingest.maxInFlightBytes,
+        maxInFlightEvents: config.ingest.maxInFlightEvents,
         maxConcurrentRequests: config.ingest.maxConcurrentRequests,
         maxEventsPerRequest: config.ingest.maxEventsPerRequest,
         auth: config.ingest.auth,

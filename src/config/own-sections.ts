@@ -106,6 +106,12 @@ function crossChecks(c: OwnSettings): void {
     // Else a body the ingest accepts could be refused with 503 for ever.
     throw new ConfigError('ingest.maxInFlightBytes', 'must be at least ingest.maxBodyBytes');
   }
+  if (c.ingest.maxInFlightEvents < c.ingest.maxEventsPerRequest) {
+    throw new ConfigError(
+      'ingest.maxInFlightEvents',
+      'must be at least ingest.maxEventsPerRequest',
+    );
+  }
   if (c.ingest.headersTimeoutMs > c.ingest.requestTimeoutMs) {
     throw new ConfigError('ingest.headersTimeoutMs', 'must not exceed ingest.requestTimeoutMs');
   }

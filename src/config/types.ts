@@ -31,6 +31,7 @@ export interface IngestSettings {
   path: string;
   maxBodyBytes: number;
   maxInFlightBytes: number;
+  maxInFlightEvents: number;
   maxConcurrentRequests: number;
   maxEventsPerRequest: number;
   headersTimeoutMs: number;

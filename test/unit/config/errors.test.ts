@@ -255,6 +255,11 @@ describe('ingest bounds and metrics access', () => {
       'ingest.maxInFlightBytes: must be at least ingest.maxBodyBytes',
     ],
     [
+      'in-flight events below the events per request',
+      'ingest:\n  maxInFlightEvents: 500\n',
+      'ingest.maxInFlightEvents: must be at least ingest.maxEventsPerRequest',
+    ],
+    [
       'header deadline past the request deadline',
       'ingest:\n  headersTimeoutMs: 40000\n',
       'ingest.headersTimeoutMs: must not exceed ingest.requestTimeoutMs',
@@ -269,6 +274,7 @@ describe('ingest bounds and metrics access', () => {
     const { config } = loadConfig({ env: {} });
     expect(config.ingest).toMatchObject({
       maxInFlightBytes: 8388608,
+      maxInFlightEvents: 4000,
       maxConcurrentRequests: 64,
       maxEventsPerRequest: 1000,
       headersTimeoutMs: 10000,
@@ -277,6 +283,7 @@ describe('ingest bounds and metrics access', () => {
     expect(config.metrics).toMatchObject({ token: '', cacheMs: 1000 });
     const env = {
       REGNOTIFY_INGEST_MAXINFLIGHTBYTES: '2097152',
+      REGNOTIFY_INGEST_MAXINFLIGHTEVENTS: '20',
       REGNOTIFY_INGEST_MAXCONCURRENTREQUESTS: '8',
       REGNOTIFY_INGEST_MAXEVENTSPERREQUEST: '10',
       REGNOTIFY_INGEST_HEADERSTIMEOUTMS: '2000',
@@ -287,6 +294,7 @@ describe('ingest bounds and metrics access', () => {
     const loaded = loadConfig({ env }).config;
     expect(loaded.ingest).toMatchObject({
       maxInFlightBytes: 2097152,
+      maxInFlightEvents: 20,
       maxConcurrentRequests: 8,
       maxEventsPerRequest: 10,
       headersTimeoutMs: 2000,
