@@ -27,6 +27,12 @@ export interface ParseOptions {
    * valid and before any event is decoded.
    */
   maxEvents?: number;
+  /**
+   * Told the number of events once the JSON is known valid, before any event is decoded; what
+   * it throws, parseEnvelope throws. Lets a caller refuse a valid envelope for what it would
+   * cost without paying for its decoding.
+   */
+  beforeDecode?: (count: number) => void;
 }
 
 // Go's decoder turns invalid UTF-8 into U+FFFD; TextDecoder does the same. A BOM is kept (and
@@ -57,6 +63,7 @@ export function parseEnvelope(
   if (options.maxEvents !== undefined && starts.length > options.maxEvents) {
     throw new TooManyEventsError(starts.length, options.maxEvents);
   }
+  options.beforeDecode?.(starts.length);
   const item = (i: number): JsonNode => parseJsonTreeAt(text, starts[i] ?? 0);
   const fromHeader = mediaTypeEssence(options.mediaType ?? '');
   const mediaType = isEventsMediaType(fromHeader) ? fromHeader : detectLayout(starts.length, item);

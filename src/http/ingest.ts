@@ -36,12 +36,12 @@ export interface IngestOptions {
   maxBodyBytes?: number;
   /**
    * Body bytes of all requests in progress together (read, parsed or being stored); past it,
-   * 503 + Retry-After. At least `maxBodyBytes`. Default 8 MiB (or `maxBodyBytes` if larger).
+   * 503 + Retry-After. At least twice `maxBodyBytes`. Default 8 MiB (or twice `maxBodyBytes`).
    */
   maxInFlightBytes?: number;
   /**
    * Events of all requests in progress together (parsed, being stored); past it, 503 +
-   * Retry-After. At least `maxEventsPerRequest`. Default 4000.
+   * Retry-After. At least twice `maxEventsPerRequest`. Default 2000.
    */
   maxInFlightEvents?: number;
   /** Requests in progress together; past it, 503 + Retry-After. Default 64. */
@@ -58,7 +58,7 @@ export interface IngestOptions {
 
 export const DefaultMaxBodyBytes = 1024 * 1024;
 export const DefaultMaxInFlightBytes = 8 * 1024 * 1024;
-export const DefaultMaxInFlightEvents = 4000;
+export const DefaultMaxInFlightEvents = 2000;
 export const DefaultMaxConcurrentRequests = 64;
 export const DefaultMaxEventsPerRequest = 1000;
 
@@ -77,14 +77,15 @@ const AcceptedMediaTypes = [EventsMediaType, EventsMediaTypeV2, 'application/jso
 export function createIngestHandler(options: IngestOptions): HttpHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DefaultMaxBodyBytes;
   const maxInFlightBytes =
-    options.maxInFlightBytes ?? Math.max(DefaultMaxInFlightBytes, maxBodyBytes);
+    options.maxInFlightBytes ?? Math.max(DefaultMaxInFlightBytes, 2 * maxBodyBytes);
   const maxEvents = options.maxEventsPerRequest ?? DefaultMaxEventsPerRequest;
   const maxInFlightEvents =
-    options.maxInFlightEvents ?? Math.max(DefaultMaxInFlightEvents, maxEvents);
-  if (maxInFlightBytes < maxBodyBytes || maxInFlightEvents < maxEvents) {
-    // Else a request the ingest accepts could be refused with 503 for ever.
+    options.maxInFlightEvents ?? Math.max(DefaultMaxInFlightEvents, 2 * maxEvents);
+  if (maxInFlightBytes < 2 * maxBodyBytes || maxInFlightEvents < 2 * maxEvents) {
+    // A request of the largest size must fit in the part of a budget that is not kept for small
+    // requests (seven eighths, see limits.ts), else under load it would only pass when alone.
     throw new RangeError(
-      'ingest: maxInFlightBytes must be at least maxBodyBytes, maxInFlightEvents at least maxEventsPerRequest',
+      'ingest: maxInFlightBytes must be at least twice maxBodyBytes, maxInFlightEvents twice maxEventsPerRequest',
     );
   }
   const inFlight = createInFlight({
@@ -162,7 +163,7 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
       });
       return true;
     }
-    const ticket = inFlight.admit(declared ?? 0);
+    const ticket = inFlight.admit(declared ?? 0, declared === undefined);
     if (isRefusal(ticket)) {
       // Decided before reading the body; Connection: close, so Node does not drain it either.
       fail(503, ticket.code, ticket.message, { 'Retry-After': '1', Connection: 'close' });

@@ -9,11 +9,12 @@
  * and with the number of events for small ones (the store's work and objects are per event);
  * the request bound caps the per-request overhead of many small requests.
  *
- * The last eighth of the byte and event budgets is kept for small requests (a registry sends
- * one ~1 KB event per envelope): a flood of big envelopes fills at most seven eighths, so the
- * registry's own traffic keeps being taken instead of getting 503s until the flood ends. A big
- * request alone may still use a whole budget, so none that the ingest accepts is refused for
- * ever.
+ * The last eighth of each budget (requests, bytes, events) is kept for small requests (a
+ * registry sends one ~1 KB event per envelope): a flood of big envelopes fills at most seven
+ * eighths, so the registry's own traffic keeps being taken instead of getting 503s until the
+ * flood ends. A big request alone may still use a whole budget, so none that the ingest accepts
+ * is refused for ever. Whether a request is small is known from its Content-Length (a chunked
+ * body counts as big for the request bound) and, for events, once it is parsed.
  */
 
 /** Bodies up to this size, and envelopes of up to SmallEvents events, may use the reserve. */
@@ -46,7 +47,7 @@ export interface Ticket {
 
 export interface InFlight {
   /** Admit a request declaring `declaredBytes` (0 when chunked), or say which bound refuses it. */
-  admit(declaredBytes: number): Ticket | Refusal;
+  admit(declaredBytes: number, chunked?: boolean): Ticket | Refusal;
   readonly requests: number;
   readonly bytes: number;
   readonly events: number;
@@ -56,55 +57,55 @@ export function isRefusal(x: Ticket | Refusal): x is Refusal {
   return 'code' in x;
 }
 
-/** A shared budget with a reserve for small holders. */
+/** A shared budget with a reserve for small requests. */
 class Budget {
   used = 0;
   private readonly reserve: number;
 
   constructor(
     private readonly max: number,
-    private readonly small: number,
     private readonly code: Refusal['code'],
-    private readonly what: string,
-    private readonly key: string,
+    /** What is counted, and which requests are small: for the message. */
+    private readonly words: { unit: string; key: string; small: string },
   ) {
     this.reserve = Math.floor(max / 8);
   }
 
-  /** Whether a holder of `total` (after adding `n`) fits beside `others` requests. */
-  refusal(n: number, total: number, others: number): Refusal | undefined {
-    const bound = total > this.small && others > 0 ? this.max - this.reserve : this.max;
+  /** Whether `n` more fit for a request (small or not) beside `others` requests. */
+  refusal(n: number, small: boolean, others: number): Refusal | undefined {
+    const bound = small || others === 0 ? this.max : this.max - this.reserve;
     if (this.used + n <= bound) return undefined;
+    const kept = this.reserve > 0 ? `; its last ${this.reserve} kept for ${this.words.small}` : '';
     return {
       code: this.code,
       message:
-        `ingest busy: ${this.used} ${this.what} in progress, ${n} more would pass the limit of ` +
-        `${this.max} (${this.key}; its last ${this.reserve} are kept for requests of up to ` +
-        `${this.small}); retry later`,
+        `ingest busy: ${this.used} ${this.words.unit} in progress, ${n} more would pass the ` +
+        `limit of ${this.max} (${this.words.key}${kept}); retry later`,
     };
   }
 }
 
 export function createInFlight(limits: InFlightLimits): InFlight {
-  let requests = 0;
-  const bytes = new Budget(
-    limits.maxInFlightBytes,
-    SmallBodyBytes,
-    'ERR_TOO_MANY_BYTES',
-    'body bytes',
-    'ingest.maxInFlightBytes',
-  );
-  const events = new Budget(
-    limits.maxInFlightEvents,
-    SmallEvents,
-    'ERR_TOO_MANY_EVENTS_IN_FLIGHT',
-    'events',
-    'ingest.maxInFlightEvents',
-  );
+  const smallBodies = `bodies of up to ${SmallBodyBytes} bytes`;
+  const slots = new Budget(limits.maxConcurrentRequests, 'ERR_TOO_MANY_REQUESTS', {
+    unit: 'requests',
+    key: 'ingest.maxConcurrentRequests',
+    small: smallBodies,
+  });
+  const bytes = new Budget(limits.maxInFlightBytes, 'ERR_TOO_MANY_BYTES', {
+    unit: 'body bytes',
+    key: 'ingest.maxInFlightBytes',
+    small: smallBodies,
+  });
+  const events = new Budget(limits.maxInFlightEvents, 'ERR_TOO_MANY_EVENTS_IN_FLIGHT', {
+    unit: 'events',
+    key: 'ingest.maxInFlightEvents',
+    small: `envelopes of up to ${SmallEvents} events`,
+  });
 
   return {
     get requests() {
-      return requests;
+      return slots.used;
     },
     get bytes() {
       return bytes.used;
@@ -112,18 +113,13 @@ export function createInFlight(limits: InFlightLimits): InFlight {
     get events() {
       return events.used;
     },
-    admit(declared) {
-      if (requests >= limits.maxConcurrentRequests) {
-        return {
-          code: 'ERR_TOO_MANY_REQUESTS',
-          message:
-            `ingest busy: ${requests} requests in progress, the limit of ` +
-            `${limits.maxConcurrentRequests} (ingest.maxConcurrentRequests); retry later`,
-        };
-      }
-      const refused = bytes.refusal(declared, declared, requests);
+    admit(declared, chunked = false) {
+      // A chunked body's size is unknown: it takes a slot as a big one.
+      const smallBody = !chunked && declared <= SmallBodyBytes;
+      const refused =
+        slots.refusal(1, smallBody, slots.used) ?? bytes.refusal(declared, smallBody, slots.used);
       if (refused) return refused;
-      requests++;
+      slots.used++;
       bytes.used += declared;
       let heldBytes = declared;
       let heldEvents = 0;
@@ -131,7 +127,7 @@ export function createInFlight(limits: InFlightLimits): InFlight {
       return {
         grow(n) {
           if (released) return undefined;
-          const refusal = bytes.refusal(n, heldBytes + n, requests - 1);
+          const refusal = bytes.refusal(n, heldBytes + n <= SmallBodyBytes, slots.used - 1);
           if (refusal) return refusal;
           bytes.used += n;
           heldBytes += n;
@@ -139,7 +135,7 @@ export function createInFlight(limits: InFlightLimits): InFlight {
         },
         addEvents(n) {
           if (released) return undefined;
-          const refusal = events.refusal(n, heldEvents + n, requests - 1);
+          const refusal = events.refusal(n, heldEvents + n <= SmallEvents, slots.used - 1);
           if (refusal) return refusal;
           events.used += n;
           heldEvents += n;
@@ -148,7 +144,7 @@ export function createInFlight(limits: InFlightLimits): InFlight {
         release() {
           if (released) return;
           released = true;
-          requests--;
+          slots.used--;
           bytes.used -= heldBytes;
           events.used -= heldEvents;
         },

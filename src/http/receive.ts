@@ -4,7 +4,7 @@ import { isEventsMediaType, parseEnvelope } from '../events/parse.js';
 import type { ParsedEnvelope } from '../events/parse.js';
 import { readBody } from './body.js';
 import { SmallBodyBytes } from './limits.js';
-import type { Ticket } from './limits.js';
+import type { Refusal, Ticket } from './limits.js';
 
 /** What reading and parsing one ingest request body came to. */
 export type Received =
@@ -82,14 +82,21 @@ export async function receiveEnvelope(
     parseEnvelope(bytes, {
       maxEvents: limits.maxEvents,
       ...(isEventsMediaType(essence) ? { mediaType: essence } : {}),
+      // Events held until stored are bounded too (the store's work and memory are per event),
+      // checked once they are counted and before they are decoded: a refusal costs little.
+      beforeDecode: (count) => {
+        const refusal = ticket.addEvents(count);
+        if (refusal) throw new RefusedError(refusal);
+      },
     });
   try {
     const envelope = bytes.length > SmallBodyBytes ? await gate(parse) : parse();
-    // Events held until stored are bounded too: the store's work and memory are per event.
-    const refusal = ticket.addEvents(envelope.events.length);
-    if (refusal) return refused(503, refusal.code, refusal.message, { 'Retry-After': '1' });
     return { kind: 'parsed', envelope };
   } catch (err) {
+    if (err instanceof RefusedError) {
+      const { code, message } = err.refusal;
+      return refused(503, code, message, { 'Retry-After': '1' });
+    }
     if (err instanceof TooManyEventsError) {
       // 413, not 503: the same envelope can never pass, so inviting a retry would only make the
       // registry resend it for ever. The sender has to send fewer events per request.
@@ -97,6 +104,13 @@ export async function receiveEnvelope(
     }
     if (err instanceof EnvelopeError) return refused(400, err.code, err.message);
     throw err;
+  }
+}
+
+/** Carries a bound's refusal out of parseEnvelope's `beforeDecode`. */
+class RefusedError extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
   }
 }
 
