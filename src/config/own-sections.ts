@@ -102,14 +102,15 @@ function crossChecks(c: OwnSettings): void {
   if (c.ingest.auth.username !== '' && c.ingest.auth.password === '') {
     throw new ConfigError('ingest.auth.password', 'required when ingest.auth.username is set');
   }
-  if (c.ingest.maxInFlightBytes < c.ingest.maxBodyBytes) {
-    // Else a body the ingest accepts could be refused with 503 for ever.
-    throw new ConfigError('ingest.maxInFlightBytes', 'must be at least ingest.maxBodyBytes');
+  // The largest request must fit in the part of each budget not kept for small requests
+  // (seven eighths, src/http/limits.ts), else under load it would only pass when alone.
+  if (c.ingest.maxInFlightBytes < 2 * c.ingest.maxBodyBytes) {
+    throw new ConfigError('ingest.maxInFlightBytes', 'must be at least twice ingest.maxBodyBytes');
   }
-  if (c.ingest.maxInFlightEvents < c.ingest.maxEventsPerRequest) {
+  if (c.ingest.maxInFlightEvents < 2 * c.ingest.maxEventsPerRequest) {
     throw new ConfigError(
       'ingest.maxInFlightEvents',
-      'must be at least ingest.maxEventsPerRequest',
+      'must be at least twice ingest.maxEventsPerRequest',
     );
   }
   if (c.ingest.headersTimeoutMs > c.ingest.requestTimeoutMs) {

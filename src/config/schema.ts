@@ -130,19 +130,19 @@ export const configSchema: SchemaNode = {
       env: 'REGNOTIFY_INGEST_MAXBODYBYTES',
     },
     maxInFlightBytes: {
-      doc: "Body bytes of all ingest requests in progress together (being read, parsed or stored); a request that would pass it gets 503 + Retry-After, decided from its Content-Length before its body is read. Its last eighth is kept for bodies up to 64 KiB (the registry's single-event envelopes), so they keep flowing under a flood of big ones. Bounds the ingest's memory under a flood (about FACTOR x this at worst). At least ingest.maxBodyBytes.",
+      doc: "Body bytes of all ingest requests in progress together (being read, parsed or stored); a request that would pass it gets 503 + Retry-After, decided from its Content-Length before its body is read. Its last eighth is kept for bodies up to 64 KiB (the registry's single-event envelopes), so they keep flowing under a flood of big ones. Bounds the ingest's memory under a flood At least twice ingest.maxBodyBytes.",
       format: 'rn-positive',
       default: 8388608,
       env: 'REGNOTIFY_INGEST_MAXINFLIGHTBYTES',
     },
     maxInFlightEvents: {
-      doc: "Events of all ingest requests in progress together (parsed, being stored); a request that would pass it gets 503 + Retry-After. The store's work and memory are per event, so this bounds a flood of envelopes of many small events, which the byte bound does not. Its last eighth is kept for envelopes of up to 16 events. At least ingest.maxEventsPerRequest.",
+      doc: "Events of all ingest requests in progress together (parsed, being stored); a request that would pass it gets 503 + Retry-After. The store's work and memory are per event, so this bounds a flood of envelopes of many small events, which the byte bound does not. Its last eighth is kept for envelopes of up to 16 events. At least twice ingest.maxEventsPerRequest.",
       format: 'rn-positive',
-      default: 4000,
+      default: 2000,
       env: 'REGNOTIFY_INGEST_MAXINFLIGHTEVENTS',
     },
     maxConcurrentRequests: {
-      doc: 'Ingest requests in progress together; one more gets 503 + Retry-After.',
+      doc: 'Ingest requests in progress together; one more gets 503 + Retry-After. Its last eighth is kept for bodies up to 64 KiB.',
       format: 'rn-positive',
       default: 64,
       env: 'REGNOTIFY_INGEST_MAXCONCURRENTREQUESTS',

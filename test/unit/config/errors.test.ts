@@ -251,13 +251,13 @@ describe('ingest bounds and metrics access', () => {
   it.each([
     [
       'in-flight bytes below the body limit',
-      'ingest:\n  maxBodyBytes: 2048\n  maxInFlightBytes: 1024\n',
-      'ingest.maxInFlightBytes: must be at least ingest.maxBodyBytes',
+      'ingest:\n  maxBodyBytes: 2048\n  maxInFlightBytes: 4095\n',
+      'ingest.maxInFlightBytes: must be at least twice ingest.maxBodyBytes',
     ],
     [
       'in-flight events below the events per request',
-      'ingest:\n  maxInFlightEvents: 500\n',
-      'ingest.maxInFlightEvents: must be at least ingest.maxEventsPerRequest',
+      'ingest:\n  maxInFlightEvents: 1999\n',
+      'ingest.maxInFlightEvents: must be at least twice ingest.maxEventsPerRequest',
     ],
     [
       'header deadline past the request deadline',
@@ -274,7 +274,7 @@ describe('ingest bounds and metrics access', () => {
     const { config } = loadConfig({ env: {} });
     expect(config.ingest).toMatchObject({
       maxInFlightBytes: 8388608,
-      maxInFlightEvents: 4000,
+      maxInFlightEvents: 2000,
       maxConcurrentRequests: 64,
       maxEventsPerRequest: 1000,
       headersTimeoutMs: 10000,
