@@ -1,0 +1,105 @@
+/**
+ * Per-request memory of the ingest (issue 7, item 4): how many bytes of JS heap (plus Buffers)
+ * one request holds, per byte of its body, at its peak — parsed and handed to the real durable
+ * sink (BullMQ on a real Redis), in this process with the ingest handler of `--impl` (a dist
+ * directory: this build by default, or an older build to compare). Run by bench/flood.ts as
+ *   node --expose-gc dist/bench/heap-factor.js --redis=redis://… [--impl=DIR]
+ *     --kind=tiny|sample
+ * and prints one JSON line. One kind per process: what one measurement leaves behind (Redis
+ * replies, caches) must not count in the next one's baseline.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { request } from 'undici';
+import type * as IngestModule from '../src/http/ingest.js';
+import type * as ServerModule from '../src/http/server.js';
+import type * as ConnectionModule from '../src/queue/connection.js';
+import type * as ProducerModule from '../src/queue/producer.js';
+import type { Event, EventsMediaTypeName } from '../src/events/types.js';
+import { floodBodies } from './flood-bodies.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const arg = (name: string): string | undefined =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const impl = path.resolve(arg('impl') ?? path.join(here, '..'));
+const redisUrl = arg('redis') ?? '';
+const kind = arg('kind') === 'sample' ? 'sample' : 'tiny';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with node --expose-gc');
+const collect: () => void = gc;
+
+/** Live heap plus Buffers, after a full collection. */
+function live(): number {
+  collect();
+  collect();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+const load = async <T>(rel: string): Promise<T> => (await import(path.join(impl, rel))) as T;
+
+async function main(): Promise<void> {
+  const { createIngestHandler } = await load<typeof IngestModule>('src/http/ingest.js');
+  const { startHttpServer } = await load<typeof ServerModule>('src/http/server.js');
+  const { createRedisClient, waitReady } =
+    await load<typeof ConnectionModule>('src/queue/connection.js');
+  const { DurableSink } = await load<typeof ProducerModule>('src/queue/producer.js');
+  const silent = pino({ level: 'silent' });
+  const client = createRedisClient({ url: redisUrl }, 'producer');
+  await waitReady(client);
+  const real = new DurableSink({
+    client,
+    prefix: `heap${process.pid}`,
+    endpoints: [{ name: 'heap' }],
+  });
+  let peak = 0;
+  const sink = {
+    async writeMany(events: readonly Event[], mediaType?: EventsMediaTypeName) {
+      peak = Math.max(peak, live()); // parsed, before the sink
+      const pending = real.writeMany(events, mediaType);
+      peak = Math.max(peak, live()); // the sink's synchronous part done: commands queued
+      await new Promise((resolve) => setImmediate(resolve));
+      peak = Math.max(peak, live()); // coalesced batch sent
+      return pending;
+    },
+  };
+  const server = await startHttpServer({
+    addr: '127.0.0.1:0',
+    logger: silent,
+    // The issue's case is 10,000 events in one envelope: let it through the events bound, to
+    // measure what such a request costs (an older build ignores the option).
+    handlers: [
+      createIngestHandler({ sink, path: '/events', logger: silent, maxEventsPerRequest: 100_000 }),
+    ],
+  });
+  try {
+    const { body, events } = floodBodies(kind, 'heap')(0);
+    // Warm up code paths once (small), so compiled code is not counted.
+    await post(`${server.url}/events`, floodBodies(kind, 'warm', 8)(0).body);
+    peak = 0;
+    const before = live();
+    const status = await post(`${server.url}/events`, body);
+    const factor = (peak - before) / body.length;
+    process.stdout.write(
+      `${JSON.stringify({ kind, bytes: body.length, events, status, factor: Number(factor.toFixed(1)) })}\n`,
+    );
+  } finally {
+    await server.close();
+    await real.close();
+    client.disconnect();
+  }
+}
+
+async function post(url: string, body: Buffer): Promise<number> {
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+    body,
+  });
+  await res.body.dump();
+  return res.statusCode;
+}
+
+await main();
