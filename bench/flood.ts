@@ -115,18 +115,31 @@ async function main(): Promise<void> {
     console.log(
       `impl ${impl}; ${os.cpus().length} cores, node ${process.version}; ${seconds} s per phase`,
     );
-    for (const kind of ['tiny', 'sample']) {
-      const heap = spawnSync(
+    const heapFactor = (flags: string[], args: string[]) => {
+      const run = spawnSync(
         process.execPath,
-        ['--expose-gc', path.join(here, 'heap-factor.js'), `--redis=${redis.url}`, `--impl=${impl}`, `--kind=${kind}`],
+        [
+          ...flags,
+          path.join(here, 'heap-factor.js'),
+          `--redis=${redis.url}`,
+          `--impl=${impl}`,
+          ...args,
+        ],
         { encoding: 'utf8', timeout: 30_000 },
       );
-      if (heap.status !== 0) console.log(`heap-factor failed: ${heap.stderr}`);
-      for (const line of heap.stdout.split('\n').filter(Boolean)) {
-        const h = JSON.parse(line) as { kind: string; bytes: number; events: number; status: number; factor: number };
-        console.log(`heap per body byte, parsed + handed to the store: ${h.factor}x  (${h.kind}: ${h.events} events, ${h.bytes} B, answered ${h.status})`);
-      }
-    } // prettier-ignore
+      if (run.status !== 0) console.log(`heap-factor failed: ${run.stderr}`);
+      return JSON.parse(run.stdout.trim() || '{}') as Record<string, number | string>;
+    };
+    for (const kind of ['tiny', 'sample']) {
+      const p = heapFactor(
+        ['--expose-gc', '--gc-interval=20000'],
+        [`--kind=${kind}`, '--parse-peak'],
+      );
+      const h = heapFactor(['--expose-gc'], [`--kind=${kind}`]);
+      console.log(
+        `heap per body byte, ${kind} (${h['events']} events in ${h['bytes']} B): parse peak ${p['parsePeak']}x, parsed ${p['retained']}x; held by the ingest at the hand-off to the store ${h['handoff']}x; peak with the store's own ${h['peak']}x`,
+      );
+    }
     const none = () => ({ body: Buffer.alloc(0), events: 0 });
     const phases: [string, string, (i: number) => FloodBody, number, number?][] = [
       ['Q. no flood: the prober alone', 'q', none, 0, 3],

@@ -7,11 +7,17 @@
  *     --kind=tiny|sample
  * and prints one JSON line. One kind per process: what one measurement leaves behind (Redis
  * replies, caches) must not count in the next one's baseline.
+ *
+ * With --parse-peak (run it with node --expose-gc --gc-interval=20000, which makes V8 collect
+ * every 20,000 allocations) it measures instead the parse alone: the most heap still live after
+ * any collection during `parseEnvelope`, i.e. including what the parser builds and drops.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { request } from 'undici';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
+import type * as ParseModule from '../src/events/parse.js';
 import type * as IngestModule from '../src/http/ingest.js';
 import type * as ServerModule from '../src/http/server.js';
 import type * as ConnectionModule from '../src/queue/connection.js';
@@ -40,6 +46,27 @@ function live(): number {
 
 const load = async <T>(rel: string): Promise<T> => (await import(path.join(impl, rel))) as T;
 
+/** The parse alone: peak live heap during parseEnvelope, per body byte (body Buffer excluded). */
+async function parsePeak(): Promise<void> {
+  const { parseEnvelope } = await load<typeof ParseModule>('src/events/parse.js');
+  const { body, events } = floodBodies(kind, 'peak')(0);
+  parseEnvelope(floodBodies(kind, 'warm', 8)(0).body); // compiled code is not counted
+  collect();
+  collect();
+  const base = getHeapStatistics().used_heap_size;
+  const profiler = new GCProfiler();
+  profiler.start();
+  const parsed = parseEnvelope(body);
+  const { statistics } = profiler.stop();
+  const peak = Math.max(...statistics.map((s) => s.afterGC.heapStatistics.usedHeapSize));
+  collect();
+  const retained = getHeapStatistics().used_heap_size;
+  const factor = (x: number) => Number(((x - base) / body.length).toFixed(1));
+  process.stdout.write(
+    `${JSON.stringify({ kind, bytes: body.length, events: parsed.events.length === events ? events : NaN, collections: statistics.length, parsePeak: factor(peak), retained: factor(retained) })}\n`,
+  );
+}
+
 async function main(): Promise<void> {
   const { createIngestHandler } = await load<typeof IngestModule>('src/http/ingest.js');
   const { startHttpServer } = await load<typeof ServerModule>('src/http/server.js');
@@ -55,9 +82,11 @@ async function main(): Promise<void> {
     endpoints: [{ name: 'heap' }],
   });
   let peak = 0;
+  let handoff = 0;
   const sink = {
     async writeMany(events: readonly Event[], mediaType?: EventsMediaTypeName) {
-      peak = Math.max(peak, live()); // parsed, before the sink
+      handoff = live(); // what the ingest holds for the request: parsed, before the sink
+      peak = Math.max(peak, handoff);
       const pending = real.writeMany(events, mediaType);
       peak = Math.max(peak, live()); // the sink's synchronous part done: commands queued
       await new Promise((resolve) => setImmediate(resolve));
@@ -81,9 +110,9 @@ async function main(): Promise<void> {
     peak = 0;
     const before = live();
     const status = await post(`${server.url}/events`, body);
-    const factor = (peak - before) / body.length;
+    const factor = (x: number) => Number(((x - before) / body.length).toFixed(1));
     process.stdout.write(
-      `${JSON.stringify({ kind, bytes: body.length, events, status, factor: Number(factor.toFixed(1)) })}\n`,
+      `${JSON.stringify({ kind, bytes: body.length, events, status, handoff: factor(handoff), peak: factor(peak) })}\n`,
     );
   } finally {
     await server.close();
@@ -102,4 +131,4 @@ async function post(url: string, body: Buffer): Promise<number> {
   return res.statusCode;
 }
 
-await main();
+await (process.argv.includes('--parse-peak') ? parsePeak() : main());
