@@ -20,6 +20,7 @@ import { reapChildren, spawnNode } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
 import { freePort, useRedis } from '../helpers/redis-server.js';
 import { delay } from '../helpers/wait.js';
+import { rawConnect, statusOf } from '../unit/http/raw-http.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
@@ -218,4 +219,16 @@ describe('ingest under a flood (the real process)', () => {
     expect(await proc.exited).toEqual({ code: 0, signal: null });
     expect(proc.stdout + proc.stderr).not.toContain(token);
   });
+
+  it('answers a client stuck in its request line with 408 at the default 10 s, not 400 at ~46 s', async () => {
+    const { proc, base } = await startIngest('slow1');
+    const conn = await rawConnect(Number(new URL(base).port));
+    await conn.write('POST /eve');
+    const reply = await conn.reply(30_000);
+    expect(statusOf(reply.text)).toBe(408);
+    expect(reply.firstByteMs).toBeGreaterThanOrEqual(10_000); // ingest.headersTimeoutMs
+    expect(reply.firstByteMs).toBeLessThan(20_000);
+    proc.kill('SIGTERM');
+    expect(await proc.exited).toEqual({ code: 0, signal: null });
+  }, 40_000);
 });
