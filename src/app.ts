@@ -13,7 +13,7 @@ import { startHttpServer } from './http/server.js';
 import type { RunningHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createExpvar } from './metrics/expvar.js';
-import { createMetrics } from './metrics/prometheus.js';
+import { cachedStatsReader, createMetrics } from './metrics/prometheus.js';
 import {
   checkRedisServer,
   checkReplicas,
@@ -177,7 +177,11 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         logger.warn(warning);
       }
     }
-    const readStats = (name: string) => readEndpointStats(admin, config.redis.prefix, name);
+    // One cached, single-flight read per endpoint, shared by /metrics and /debug/vars.
+    const readStats = cachedStatsReader(
+      (name: string) => readEndpointStats(admin, config.redis.prefix, name),
+      { cacheMs: config.metrics.cacheMs },
+    );
     const metrics = createMetrics({ endpoints: names, readStats });
     // How full Redis is (the ingest refuses before it is full; workers keep their reserve) and
     // whether it lost its data (an error line and a metric, never silence).
@@ -229,12 +233,17 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       logger,
       metrics,
       expvar: createExpvar({ endpoints, readStats }),
+      access: { token: config.metrics.token, ingest: config.ingest.auth },
       checks: [
         redisCheck(admin),
         ...(roles.workers ? [workersCheck(() => workers.every((w) => w.running))] : []),
       ],
     });
     let sink: DurableSink | undefined;
+    const httpTimeouts = {
+      headersTimeoutMs: config.ingest.headersTimeoutMs,
+      requestTimeoutMs: config.ingest.requestTimeoutMs,
+    };
     let server: RunningHttpServer | undefined;
     if (roles.ingest) {
       const producer = client('producer');
@@ -268,6 +277,10 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         sink,
         path: config.ingest.path,
         maxBodyBytes: config.ingest.maxBodyBytes,
+        maxInFlightBytes: config.ingest.maxInFlightBytes,
+        maxInFlightEvents: config.ingest.maxInFlightEvents,
+        maxConcurrentRequests: config.ingest.maxConcurrentRequests,
+        maxEventsPerRequest: config.ingest.maxEventsPerRequest,
         auth: config.ingest.auth,
         logger,
         observe: metrics.observeIngest,
@@ -276,6 +289,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         addr: config.ingest.addr,
         handlers: [ingest, ops],
         logger,
+        ...httpTimeouts,
       });
       const srv = server;
       closers.push(() => srv.close());
@@ -286,6 +300,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         addr: config.metrics.addr,
         handlers: [ops],
         logger,
+        ...httpTimeouts,
       });
       closers.push(() => opsServer.close());
       logger.info({ url: opsServer.url }, 'health and metrics listening');

@@ -41,6 +41,23 @@ export class EnvelopeError extends RegnotifyError {
   }
 }
 
+/**
+ * A valid envelope with more events than the receiver takes in one request. Retrying the same
+ * envelope can never succeed: the sender must send fewer events per request.
+ */
+export class TooManyEventsError extends RegnotifyError {
+  readonly count: number;
+  readonly limit: number;
+  constructor(count: number, limit: number) {
+    super(
+      'ERR_TOO_MANY_EVENTS',
+      `events: ${count} in one envelope, more than the limit of ${limit}`,
+    );
+    this.count = count;
+    this.limit = limit;
+  }
+}
+
 /** A configuration value that cannot be used. `key` is the dotted path of the offending key. */
 export class ConfigError extends RegnotifyError {
   readonly key: string;

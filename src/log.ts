@@ -13,6 +13,11 @@
  * that contains a secret is then re-tokenised and its JSON strings decoded and re-encoded.
  * Every non-empty secret is scrubbed, however short: a one-character secret would blank that
  * character in every string of every line. That is deliberately chosen over leaking it.
+ *
+ * 3. Raw bytes are never serialised. A Buffer reaches JSON as an array of numbers, which no
+ *    scrubber can recognise: Node's clientError carries the malformed request's raw bytes
+ *    (`rawPacket`, Authorization header included). Errors lose `rawPacket`, and any binary value
+ *    on an error or at the top level of a log call is replaced by its size.
  */
 import os from 'node:os';
 import { pino } from 'pino';
@@ -66,10 +71,50 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     // pid and hostname tell the replicas of a scaled-out worker apart.
     base: { service: 'regnotify', pid: process.pid, hostname: os.hostname() },
     redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    serializers: { err: serializeError },
+    formatters: { log: withoutBinary },
     hooks: { streamWrite: scrub },
   };
   if (options.name !== undefined) opts.name = options.name;
   return options.destination === undefined ? pino(opts) : pino(opts, options.destination);
+}
+
+/** What a binary value is logged as: its size, never its bytes. */
+function binaryMark(value: ArrayBufferView | ArrayBuffer): string {
+  return `[binary, ${value.byteLength} bytes]`;
+}
+
+function isBinary(value: unknown): value is ArrayBufferView | ArrayBuffer {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+/** pino's error serializer, then without raw packets and binary values (nested causes too). */
+function serializeError(err: unknown): unknown {
+  const out: unknown = pino.stdSerializers.err(err as Error);
+  return stripBinary(out, 0);
+}
+
+/** A copy of `value` with binary values replaced and `rawPacket`s left out (objects are copied, never changed). */
+function stripBinary(value: unknown, depth: number): unknown {
+  if (isBinary(value)) return binaryMark(value);
+  if (typeof value !== 'object' || value === null || depth > 8) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => stripBinary(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key !== 'rawPacket') out[key] = stripBinary(v, depth + 1);
+  }
+  return out;
+}
+
+/** Top-level binary values of a log call (`logger.debug({ body: buf })`) become their size. */
+function withoutBinary(object: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(object)) {
+    if (!isBinary(value)) continue;
+    out ??= { ...object }; // the caller's object is left as it was
+    out[key] = binaryMark(value);
+  }
+  return out ?? object;
 }
 
 /**

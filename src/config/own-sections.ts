@@ -102,6 +102,20 @@ function crossChecks(c: OwnSettings): void {
   if (c.ingest.auth.username !== '' && c.ingest.auth.password === '') {
     throw new ConfigError('ingest.auth.password', 'required when ingest.auth.username is set');
   }
+  // The largest request must fit in the part of each budget not kept for small requests
+  // (seven eighths, src/http/limits.ts), else under load it would only pass when alone.
+  if (c.ingest.maxInFlightBytes < 2 * c.ingest.maxBodyBytes) {
+    throw new ConfigError('ingest.maxInFlightBytes', 'must be at least twice ingest.maxBodyBytes');
+  }
+  if (c.ingest.maxInFlightEvents < 2 * c.ingest.maxEventsPerRequest) {
+    throw new ConfigError(
+      'ingest.maxInFlightEvents',
+      'must be at least twice ingest.maxEventsPerRequest',
+    );
+  }
+  if (c.ingest.headersTimeoutMs > c.ingest.requestTimeoutMs) {
+    throw new ConfigError('ingest.headersTimeoutMs', 'must not exceed ingest.requestTimeoutMs');
+  }
   if (c.workers.stalledIntervalMs > c.workers.lockDurationMs) {
     throw new ConfigError('workers.stalledIntervalMs', 'must not exceed workers.lockDurationMs');
   }

@@ -165,6 +165,42 @@ export const configSchema: SchemaNode = {
       default: 1048576,
       env: 'REGNOTIFY_INGEST_MAXBODYBYTES',
     },
+    maxInFlightBytes: {
+      doc: "Body bytes of all ingest requests in progress together (being read, parsed or stored); a request that would pass it gets 503 + Retry-After, decided from its Content-Length before its body is read. Its last eighth is kept for bodies up to 64 KiB (the registry's single-event envelopes), so they keep flowing under a flood of big ones. Bounds the ingest's memory under a flood At least twice ingest.maxBodyBytes.",
+      format: 'rn-positive',
+      default: 8388608,
+      env: 'REGNOTIFY_INGEST_MAXINFLIGHTBYTES',
+    },
+    maxInFlightEvents: {
+      doc: "Events of all ingest requests in progress together (parsed, being stored); a request that would pass it gets 503 + Retry-After. The store's work and memory are per event, so this bounds a flood of envelopes of many small events, which the byte bound does not. Its last eighth is kept for envelopes of up to 16 events. At least twice ingest.maxEventsPerRequest.",
+      format: 'rn-positive',
+      default: 2000,
+      env: 'REGNOTIFY_INGEST_MAXINFLIGHTEVENTS',
+    },
+    maxConcurrentRequests: {
+      doc: 'Ingest requests in progress together; one more gets 503 + Retry-After. Its last eighth is kept for bodies up to 64 KiB.',
+      format: 'rn-positive',
+      default: 64,
+      env: 'REGNOTIFY_INGEST_MAXCONCURRENTREQUESTS',
+    },
+    maxEventsPerRequest: {
+      doc: 'Most events in one envelope; more gets 413 (a retry could never pass). The registry sends 1; keep it >= the maxbatch of any regnotify relaying into this one.',
+      format: 'rn-positive',
+      default: 1000,
+      env: 'REGNOTIFY_INGEST_MAXEVENTSPERREQUEST',
+    },
+    headersTimeoutMs: {
+      doc: 'A client must send its request line and headers within this many ms, else 408 (slow-header clients hold a connection each).',
+      format: 'rn-positive',
+      default: 10000,
+      env: 'REGNOTIFY_INGEST_HEADERSTIMEOUTMS',
+    },
+    requestTimeoutMs: {
+      doc: 'A client must send its whole request, body included, within this many ms, else 408. At least ingest.headersTimeoutMs.',
+      format: 'rn-positive',
+      default: 30000,
+      env: 'REGNOTIFY_INGEST_REQUESTTIMEOUTMS',
+    },
     auth: {
       token: {
         doc: "Bearer token the registry must send (put it in the registry endpoint's headers: Authorization: [Bearer <token>]). '' = not required.",
@@ -226,6 +262,19 @@ export const configSchema: SchemaNode = {
       format: 'rn-optional-addr',
       default: '',
       env: 'REGNOTIFY_METRICS_ADDR',
+    },
+    token: {
+      doc: "Bearer token /metrics and /debug/vars require (and that shows /readyz's failure details; its status code is open to all). '' = the ingest's credentials (ingest.auth) when set, else open. /healthz is always open.",
+      format: 'rn-string',
+      default: '',
+      env: 'REGNOTIFY_METRICS_TOKEN',
+      sensitive: true,
+    },
+    cacheMs: {
+      doc: 'A scrape reads each endpoint from Redis at most once per this many ms, whatever the number of scrapers (/metrics and /debug/vars share the read); concurrent scrapes share one read. 0 = share only concurrent reads.',
+      format: 'rn-nat',
+      default: 1000,
+      env: 'REGNOTIFY_METRICS_CACHEMS',
     },
   },
   logging: {

@@ -36,6 +36,12 @@ export interface IngestSettings {
   addr: string;
   path: string;
   maxBodyBytes: number;
+  maxInFlightBytes: number;
+  maxInFlightEvents: number;
+  maxConcurrentRequests: number;
+  maxEventsPerRequest: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   auth: { token: string; username: string; password: string };
 }
 
@@ -99,7 +105,7 @@ export interface RegnotifyConfig {
   redis: RedisSettings;
   ingest: IngestSettings;
   workers: WorkerSettings;
-  metrics: { addr: string };
+  metrics: { addr: string; token: string; cacheMs: number };
   logging: { level: LogLevel };
   notifications: NotificationSettings;
 }

@@ -1,19 +1,27 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
-import { EnvelopeError, SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
-import { isEventsMediaType, mediaTypeEssence, parseEnvelope } from '../events/parse.js';
-import type { Event, EventsMediaTypeName } from '../events/types.js';
-import type { StoreOutcome } from '../queue/producer.js';
+import { SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
+import { mediaTypeEssence } from '../events/parse.js';
+import type { EventsMediaTypeName } from '../events/types.js';
+import type { EncodedEvent, StoreOutcome } from '../queue/producer.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { authConfigured, authenticate, challenges } from './auth.js';
 import type { IngestAuth } from './auth.js';
-import { readBody } from './body.js';
+import { declaredLength } from './body.js';
+import { createInFlight, isRefusal } from './limits.js';
+import type { Ticket } from './limits.js';
+import { createParseGate, receiveEnvelope } from './receive.js';
 import { sendError, sendJson } from './respond.js';
 import type { HttpHandler } from './server.js';
 
 /** What the ingest needs from the durable sink (DurableSink in production, a fake in tests). */
 export interface IngestSink {
-  writeMany(events: readonly Event[], mediaType?: EventsMediaTypeName): Promise<StoreOutcome>;
+  /** Stores each event with the compact text the parser produced (stored as is, not re-encoded). */
+  writeEncoded(
+    events: readonly EncodedEvent[],
+    mediaType: EventsMediaTypeName,
+  ): Promise<StoreOutcome>;
 }
 
 export interface IngestOutcome {
@@ -28,6 +36,20 @@ export interface IngestOptions {
   path: string;
   /** Bodies past this size are refused with 413 without being buffered. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Body bytes of all requests in progress together (read, parsed or being stored); past it,
+   * 503 + Retry-After. At least twice `maxBodyBytes`. Default 8 MiB (or twice `maxBodyBytes`).
+   */
+  maxInFlightBytes?: number;
+  /**
+   * Events of all requests in progress together (parsed, being stored); past it, 503 +
+   * Retry-After. At least twice `maxEventsPerRequest`. Default 2000.
+   */
+  maxInFlightEvents?: number;
+  /** Requests in progress together; past it, 503 + Retry-After. Default 64. */
+  maxConcurrentRequests?: number;
+  /** Events in one envelope; past it, 413. Default 1000 (regnotify's own `maxbatch` limit). */
+  maxEventsPerRequest?: number;
   auth?: IngestAuth;
   logger: Logger;
   /** Called once per request to the path (metrics hook; see prometheus.ts). */
@@ -37,24 +59,65 @@ export interface IngestOptions {
 }
 
 export const DefaultMaxBodyBytes = 1024 * 1024;
+export const DefaultMaxInFlightBytes = 8 * 1024 * 1024;
+export const DefaultMaxInFlightEvents = 2000;
+export const DefaultMaxConcurrentRequests = 64;
+export const DefaultMaxEventsPerRequest = 1000;
 
 /** `application/json` is accepted too (curl, hand-written clients); the layout is then detected. */
 const AcceptedMediaTypes = [EventsMediaType, EventsMediaTypeV2, 'application/json'] as const;
 
 /**
  * The relay's way in: `POST <path>` with a notification envelope. It answers 200 only once
- * `sink.writeMany` resolved, i.e. the events are in Redis for every endpoint that wants them;
+ * `sink.writeEncoded` resolved, i.e. the events are in Redis for every endpoint that wants them;
  * every other outcome is an error status the registry retries on, so nothing is acknowledged
  * that is not stored. A retried envelope is not stored twice (the sink dedupes by event id).
+ *
+ * Under a flood it stays bounded (see limits.ts): requests past the bounds get 503 before their
+ * body is read, so /healthz and the requests within the bounds keep being answered.
  */
 export function createIngestHandler(options: IngestOptions): HttpHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DefaultMaxBodyBytes;
+  const maxInFlightBytes =
+    options.maxInFlightBytes ?? Math.max(DefaultMaxInFlightBytes, 2 * maxBodyBytes);
+  const maxEvents = options.maxEventsPerRequest ?? DefaultMaxEventsPerRequest;
+  const maxInFlightEvents =
+    options.maxInFlightEvents ?? Math.max(DefaultMaxInFlightEvents, 2 * maxEvents);
+  if (maxInFlightBytes < 2 * maxBodyBytes || maxInFlightEvents < 2 * maxEvents) {
+    // A request of the largest size must fit in the part of a budget that is not kept for small
+    // requests (seven eighths, see limits.ts), else under load it would only pass when alone.
+    throw new RangeError(
+      'ingest: maxInFlightBytes must be at least twice maxBodyBytes, maxInFlightEvents twice maxEventsPerRequest',
+    );
+  }
+  const inFlight = createInFlight({
+    maxInFlightBytes,
+    maxInFlightEvents,
+    maxConcurrentRequests: options.maxConcurrentRequests ?? DefaultMaxConcurrentRequests,
+  });
+  const limits = { maxBodyBytes, maxEvents };
+  const gate = createParseGate();
   const now = options.now ?? (() => performance.now());
   const auth = authConfigured(options.auth) ? options.auth : undefined;
   const authChallenges = auth ? challenges(auth) : [];
 
   return async (req, res) => {
     if (pathOf(req.url) !== options.path) return false;
+    // What an admitted request holds is given back however it ends (answer, abort, throw).
+    const held: { ticket?: Ticket } = {};
+    try {
+      await handle(req, res, held);
+    } finally {
+      held.ticket?.release();
+    }
+    return true;
+  };
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    held: { ticket?: Ticket },
+  ): Promise<boolean> {
     const started = now();
     let events = 0;
     const finish = (status: number): void => {
@@ -94,43 +157,38 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
       return true;
     }
 
-    const body = await readBody(req, maxBodyBytes);
-    if (body.kind === 'aborted') {
-      // The client went away: nobody to answer, and nothing was stored.
-      options.logger.debug({ path: options.path }, 'ingest request aborted by the client');
-      finish(499);
-      return true;
-    }
-    if (body.kind === 'too-large') {
+    const declared = declaredLength(req);
+    if (declared !== undefined && declared > maxBodyBytes) {
       // Connection: close makes Node close the socket after the answer instead of reading on.
       fail(413, 'ERR_BODY_TOO_LARGE', `body larger than ${maxBodyBytes} bytes`, {
         Connection: 'close',
       });
       return true;
     }
-    if (body.kind === 'no-length') {
-      fail(411, 'ERR_LENGTH_REQUIRED', 'a body is required (Content-Length or chunked)');
+    const ticket = inFlight.admit(declared ?? 0, declared === undefined);
+    if (isRefusal(ticket)) {
+      // Decided before reading the body; Connection: close, so Node does not drain it either.
+      fail(503, ticket.code, ticket.message, { 'Retry-After': '1', Connection: 'close' });
       return true;
     }
-    if (body.bytes.length === 0) {
-      fail(400, 'ERR_INVALID_ENVELOPE', 'body: empty');
-      return true;
-    }
+    held.ticket = ticket;
 
-    let parsed: ReturnType<typeof parseEnvelope>;
-    try {
-      parsed = parseEnvelope(body.bytes, isEventsMediaType(essence) ? { mediaType: essence } : {});
-    } catch (err) {
-      if (err instanceof EnvelopeError) {
-        fail(400, err.code, err.message);
-        return true;
-      }
-      throw err;
+    const received = await receiveEnvelope(req, essence, limits, ticket, gate);
+    if (received.kind === 'aborted') {
+      options.logger.debug({ path: options.path }, 'ingest request aborted by the client');
+      finish(499);
+      return true;
     }
+    if (received.kind === 'refused') {
+      fail(received.status, received.code, received.message, received.headers);
+      return true;
+    }
+    const parsed = received.envelope;
     events = parsed.events.length;
 
     try {
-      const { stored, duplicates } = await options.sink.writeMany(parsed.events, parsed.mediaType);
+      const encoded = parsed.events.map((event, i) => ({ event, raw: parsed.raw[i] ?? '' }));
+      const { stored, duplicates } = await options.sink.writeEncoded(encoded, parsed.mediaType);
       // `duplicates` (events already stored, e.g. by the first try of a retried POST) only
       // when there are some, so the common answer stays `{"accepted":n,"stored":{…}}`.
       const repeated = Object.values(duplicates).some((n) => n > 0);
@@ -152,7 +210,7 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
       finish(500);
     }
     return true;
-  };
+  }
 }
 
 function pathOf(url: string | undefined): string {

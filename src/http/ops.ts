@@ -1,5 +1,7 @@
 import type { Logger } from '../log.js';
 import { toError } from '../errors.js';
+import { authConfigured, authenticate, challenges } from './auth.js';
+import type { IngestAuth } from './auth.js';
 import type { RedisClient } from '../queue/connection.js';
 import { sendError, sendJson, sendText } from './respond.js';
 import type { HttpHandler } from './server.js';
@@ -18,7 +20,36 @@ export interface OpsOptions {
   metrics?: { contentType: string; metrics(): Promise<string> };
   /** /debug/vars body (see metrics/expvar.ts). Absent → 404. */
   expvar?: () => Promise<string>;
+  /** Who may read /metrics, /debug/vars and /readyz's failure details (see `opsGuard`). */
+  access?: OpsAccess;
   logger: Logger;
+}
+
+/**
+ * `token` (metrics.token): when set, the only credential (Bearer). Else, when the ingest has
+ * credentials, those. Else open: the default listener is 127.0.0.1.
+ */
+export interface OpsAccess {
+  token?: string;
+  ingest?: IngestAuth;
+}
+
+interface OpsGuard {
+  /** Whether the request may see the protected endpoints and details. */
+  allows(authorization: string | undefined): boolean;
+  /** WWW-Authenticate challenges for a 401. */
+  challenges: string[];
+}
+
+/** What `access` asks for, resolved once. `undefined` = open. */
+export function opsGuard(access: OpsAccess | undefined): OpsGuard | undefined {
+  const required: IngestAuth | undefined = access?.token
+    ? { token: access.token }
+    : authConfigured(access?.ingest)
+      ? access?.ingest
+      : undefined;
+  if (required === undefined) return undefined;
+  return { allows: (header) => authenticate(required, header), challenges: challenges(required) };
 }
 
 /** Redis answers PING within `timeoutMs` (default 1 s). */
@@ -48,6 +79,7 @@ export function workersCheck(running: () => boolean): ReadinessCheck {
  */
 export function createOpsHandler(options: OpsOptions): HttpHandler {
   const timeoutMs = options.checkTimeoutMs ?? 1000;
+  const guard = opsGuard(options.access);
   return async (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (
@@ -62,6 +94,7 @@ export function createOpsHandler(options: OpsOptions): HttpHandler {
       sendError(res, 405, 'ERR_METHOD_NOT_ALLOWED', `use GET on ${path}`, { Allow: 'GET, HEAD' });
       return true;
     }
+    const allowed = guard === undefined || guard.allows(req.headers.authorization);
     if (path === '/healthz') {
       sendText(res, 200, 'ok');
     } else if (path === '/readyz') {
@@ -69,8 +102,21 @@ export function createOpsHandler(options: OpsOptions): HttpHandler {
       if (failed.length === 0) sendText(res, 200, 'ready');
       else {
         options.logger.warn({ failed }, 'not ready');
-        sendJson(res, 503, { status: 'unavailable', failed });
+        // The status is for load balancers (anyone); what failed, with error texts that can
+        // name hosts, is for the operator (same credentials as /metrics).
+        sendJson(res, 503, allowed ? { status: 'unavailable', failed } : { status: 'unavailable' });
       }
+    } else if (!allowed) {
+      const missing = req.headers.authorization === undefined;
+      sendError(
+        res,
+        401,
+        'ERR_UNAUTHORIZED',
+        missing ? 'credentials required' : 'invalid credentials',
+        {
+          'WWW-Authenticate': guard?.challenges ?? [],
+        },
+      );
     } else if (path === '/metrics' && options.metrics) {
       const text = await options.metrics.metrics();
       sendText(res, 200, text, options.metrics.contentType);

@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
 import { toError } from '../errors.js';
 import { sendError } from './respond.js';
@@ -13,8 +14,10 @@ export interface HttpServerOptions {
   addr: string;
   handlers: readonly HttpHandler[];
   logger: Logger;
-  /** Whole-request deadline (headers + body). Default 30 s. */
+  /** Whole-request deadline (headers + body): past it, 408. Default 30 s. */
   requestTimeoutMs?: number;
+  /** Deadline for the request line and headers: past it, 408. Default 10 s. */
+  headersTimeoutMs?: number;
   /** Idle keep-alive connections are closed after this long. Default 65 s (above common LB idle timeouts). */
   keepAliveTimeoutMs?: number;
   /** On close, connections still busy after this long are cut. Default 5 s. */
@@ -50,19 +53,26 @@ export function parseListenAddress(addr: string): ListenAddress {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const { host, port } = parseListenAddress(options.addr);
   const logger = options.logger;
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout =
+    requestTimeout > 0
+      ? Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout)
+      : (options.headersTimeoutMs ?? 10_000);
   const server = createServer(
     {
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      requestTimeout,
+      headersTimeout,
+      // Node enforces both deadlines from a timer that runs every connectionsCheckingInterval
+      // (30 s by default): a slow client was cut up to 30 s late. A tenth of the shorter
+      // deadline (within 50 ms – 1 s) answers near the bound for little work.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 10))),
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
-      headersTimeout: Math.min(options.requestTimeoutMs ?? 30_000, 20_000),
     },
     (req, res) => void route(options.handlers, req, res, logger),
   );
-  server.on('clientError', (err, socket) => {
-    logger.debug({ err }, 'http client error');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(err, socket, { headersTimeout, requestTimeout }, logger),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -91,6 +101,49 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return closing;
   };
   return { url, port: bound, close };
+}
+
+/**
+ * A request Node could not hand to a handler: too slow, malformed, or a dead socket. Answered
+ * (when the socket can still take it) with the one error shape of every regnotify surface.
+ * Logged by code and message only: the error's `rawPacket` holds the request's raw bytes,
+ * Authorization header included.
+ */
+function answerClientError(
+  err: NodeJS.ErrnoException,
+  socket: Duplex,
+  timeouts: { headersTimeout: number; requestTimeout: number },
+  logger: Logger,
+): void {
+  const code = err.code ?? 'ERR_UNKNOWN';
+  logger.debug({ code, reason: err.message }, 'http client error');
+  // A response already under way on this socket must not be corrupted by a second one (Node's
+  // own default handler makes the same check, on the same internal field).
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  let status = 400;
+  let body = { code: 'ERR_BAD_REQUEST', message: `malformed request: ${err.message}` };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    status = 408;
+    body = {
+      code: 'ERR_REQUEST_TIMEOUT',
+      message: `request not received in time (headers within ${timeouts.headersTimeout} ms, whole request within ${timeouts.requestTimeout} ms)`,
+    };
+  } else if (code === 'HPE_HEADER_OVERFLOW') {
+    status = 431;
+    body = { code: 'ERR_HEADERS_TOO_LARGE', message: 'request headers too large' };
+  }
+  const text = JSON.stringify({ error: body });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n` +
+      'Cache-Control: no-store\r\nConnection: close\r\n\r\n' +
+      text,
+  );
 }
 
 async function route(

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EndpointStats } from '../queue/stats.js';
 
@@ -68,6 +69,40 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (o.status === 200) ingest.events.inc(o.events);
     },
     observeDataLoss: (endpoint) => dataLoss.inc({ endpoint }),
+  };
+}
+
+export interface StatsCacheOptions {
+  /** A read is reused this long after it completed; 0 = only shared while in flight. */
+  cacheMs: number;
+  /** Monotonic milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * `read` (one Redis script per endpoint) cached and single-flight: callers asking for an
+ * endpoint while its read is in flight share it, and a completed read is reused for `cacheMs`.
+ * Wrap the reader once and give it to both /metrics and /debug/vars: however many scrapers,
+ * Redis sees at most one read per endpoint per `cacheMs`. A failed read is not kept.
+ */
+export function cachedStatsReader(
+  read: (name: string) => Promise<EndpointStats>,
+  options: StatsCacheOptions,
+): (name: string) => Promise<EndpointStats> {
+  const now = options.now ?? (() => performance.now());
+  const entries = new Map<string, { value: Promise<EndpointStats>; doneAt?: number }>();
+  return (name) => {
+    const cached = entries.get(name);
+    if (cached && (cached.doneAt === undefined || now() - cached.doneAt < options.cacheMs)) {
+      return cached.value;
+    }
+    const entry: { value: Promise<EndpointStats>; doneAt?: number } = { value: read(name) };
+    entries.set(name, entry);
+    entry.value.then(
+      () => (entry.doneAt = now()),
+      () => entries.get(name) === entry && entries.delete(name),
+    );
+    return entry.value;
   };
 }
 

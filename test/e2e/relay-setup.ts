@@ -130,7 +130,10 @@ export async function statsViaCli(s: Setup, endpoint: string): Promise<EndpointS
 export async function ingestCounters(
   s: Setup,
 ): Promise<{ byCode: Record<string, number>; events: number }> {
-  const res = await fetch(`${s.ingestBase}/metrics`);
+  // /metrics takes the ingest's credentials when no metrics.token is set.
+  const res = await fetch(`${s.ingestBase}/metrics`, {
+    headers: { authorization: `Bearer ${ingestToken}` },
+  });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET /metrics: ${res.status} ${text.slice(0, 200)}`);
   const byCode: Record<string, number> = {};

@@ -93,7 +93,10 @@ notifications:
 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // With ingest auth and no metrics.token, /metrics and /debug/vars take the ingest's token.
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const ops = { headers: { authorization: `Bearer ${secrets.token}` } };
+    const metrics = await (await fetch(`${base}/metrics`, ops)).text();
     expect(metrics).toMatch(
       /registry_notifications_events_total\{endpoint="hooks",type="Successes"\} 1/,
     );
@@ -103,7 +106,7 @@ notifications:
     expect(metrics).toMatch(
       /registry_notifications_status_total\{code="500 Internal Server Error",endpoint="hooks"\} 2/,
     );
-    expect(await (await fetch(`${base}/debug/vars`)).text()).toContain('"name":"hooks"');
+    expect(await (await fetch(`${base}/debug/vars`, ops)).text()).toContain('"name":"hooks"');
 
     proc.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });

@@ -141,6 +141,39 @@ describe('createLogger', () => {
   });
 });
 
+describe('raw bytes are never serialised', () => {
+  // A Buffer reaches JSON as {"type":"Buffer","data":[66,101,…]}: numbers no scrubber can see.
+  const token = 'tok-9d2f41';
+  const packet = () => Buffer.from(`POST / HTTP/1.1\r\nAuthorization: Bearer ${token}\r\n`);
+  const numbers = [...Buffer.from(token)].join(',');
+
+  it("drops an error's rawPacket (Node's clientError) and any other Buffer on it", () => {
+    const { logger, lines, records } = capture({ level: 'debug', secrets: [token] });
+    const err = Object.assign(new Error('Parse Error: Invalid header token'), {
+      code: 'HPE_INVALID_HEADER_TOKEN',
+      rawPacket: packet(),
+      extra: new Uint8Array(packet()),
+    });
+    logger.debug({ err }, 'http client error');
+    expect(lines.join('')).not.toContain(numbers);
+    expect(lines.join('')).not.toContain(token);
+    const logged = records()[0]?.['err'] as Record<string, unknown>;
+    expect(logged).toMatchObject({ code: 'HPE_INVALID_HEADER_TOKEN', message: expect.any(String) });
+    expect(logged['rawPacket']).toBeUndefined();
+    expect(logged['extra']).toBe(`[binary, ${packet().length} bytes]`);
+  });
+
+  it('replaces a Buffer logged under any top-level key by its size', () => {
+    const { logger, lines, records } = capture({ level: 'debug' });
+    logger.debug({ body: packet(), nested: { ok: 1 } }, 'raw');
+    expect(lines.join('')).not.toContain(numbers);
+    expect(records()[0]).toMatchObject({
+      body: `[binary, ${packet().length} bytes]`,
+      nested: { ok: 1 },
+    });
+  });
+});
+
 describe('redactUrl', () => {
   it.each([
     ['redis://user:pass@host:6379/0', 'redis://user:***@host:6379/0'],

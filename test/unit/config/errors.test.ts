@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { loadConfig } from '../../../src/config/index.js';
+import { loadConfig, redactedConfig, secretValues } from '../../../src/config/index.js';
 import type { LoadOptions } from '../../../src/config/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regnotify-cfgerr-'));
@@ -244,5 +244,64 @@ describe('errors in the environment name the variable', () => {
     ],
   ])('%j', (env, message) => {
     expect(errorOf({ file: base, env })).toContain(message);
+  });
+});
+
+describe('ingest bounds and metrics access', () => {
+  it.each([
+    [
+      'in-flight bytes below the body limit',
+      'ingest:\n  maxBodyBytes: 2048\n  maxInFlightBytes: 4095\n',
+      'ingest.maxInFlightBytes: must be at least twice ingest.maxBodyBytes',
+    ],
+    [
+      'in-flight events below the events per request',
+      'ingest:\n  maxInFlightEvents: 1999\n',
+      'ingest.maxInFlightEvents: must be at least twice ingest.maxEventsPerRequest',
+    ],
+    [
+      'header deadline past the request deadline',
+      'ingest:\n  headersTimeoutMs: 40000\n',
+      'ingest.headersTimeoutMs: must not exceed ingest.requestTimeoutMs',
+    ],
+    ['zero events per request', 'ingest:\n  maxEventsPerRequest: 0\n', 'must be an integer >= 1'],
+    ['negative cache', 'metrics:\n  cacheMs: -1\n', 'metrics.cacheMs: must be an integer >= 0'],
+  ])('%s', (_what, yaml, message) => {
+    expect(errorOf({ file: file(yaml), env: {} })).toContain(message);
+  });
+
+  it('reads every new key from its variable, with its default otherwise', () => {
+    const { config } = loadConfig({ env: {} });
+    expect(config.ingest).toMatchObject({
+      maxInFlightBytes: 8388608,
+      maxInFlightEvents: 2000,
+      maxConcurrentRequests: 64,
+      maxEventsPerRequest: 1000,
+      headersTimeoutMs: 10000,
+      requestTimeoutMs: 30000,
+    });
+    expect(config.metrics).toMatchObject({ token: '', cacheMs: 1000 });
+    const env = {
+      REGNOTIFY_INGEST_MAXINFLIGHTBYTES: '2097152',
+      REGNOTIFY_INGEST_MAXINFLIGHTEVENTS: '20',
+      REGNOTIFY_INGEST_MAXCONCURRENTREQUESTS: '8',
+      REGNOTIFY_INGEST_MAXEVENTSPERREQUEST: '10',
+      REGNOTIFY_INGEST_HEADERSTIMEOUTMS: '2000',
+      REGNOTIFY_INGEST_REQUESTTIMEOUTMS: '4000',
+      REGNOTIFY_METRICS_TOKEN: 'm-tok',
+      REGNOTIFY_METRICS_CACHEMS: '0',
+    };
+    const loaded = loadConfig({ env }).config;
+    expect(loaded.ingest).toMatchObject({
+      maxInFlightBytes: 2097152,
+      maxInFlightEvents: 20,
+      maxConcurrentRequests: 8,
+      maxEventsPerRequest: 10,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 4000,
+    });
+    expect(loaded.metrics).toMatchObject({ token: 'm-tok', cacheMs: 0 });
+    expect(secretValues(loaded)).toContain('m-tok');
+    expect(JSON.stringify(redactedConfig(loaded))).not.toContain('m-tok');
   });
 });

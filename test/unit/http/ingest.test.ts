@@ -12,6 +12,7 @@ import type { IngestOptions, IngestOutcome } from '../../../src/http/ingest.js';
 import { startHttpServer } from '../../../src/http/server.js';
 import type { RunningHttpServer } from '../../../src/http/server.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../../../src/events/types.js';
+import type { EncodedEvent } from '../../../src/queue/producer.js';
 import type { Event, EventsMediaTypeName } from '../../../src/events/types.js';
 import { deferred } from '../../helpers/wait.js';
 
@@ -23,13 +24,13 @@ interface Call {
   mediaType: EventsMediaTypeName | undefined;
 }
 
-/** A fake sink whose writeMany the test controls: records calls, answers with `impl`. */
+/** A fake sink whose writeEncoded the test controls: records calls, answers with `impl`. */
 function fakeSink(impl: (call: Call) => Promise<Record<string, number>> = async () => ({ a: 1 })) {
   const calls: Call[] = [];
   return {
     calls,
-    writeMany(events: readonly Event[], mediaType?: EventsMediaTypeName) {
-      const call = { events, mediaType };
+    writeEncoded(entries: readonly EncodedEvent[], mediaType?: EventsMediaTypeName) {
+      const call = { events: entries.map((e) => e.event), mediaType };
       calls.push(call);
       return impl(call).then((stored) => ({ stored, duplicates: {} }));
     },
