@@ -142,6 +142,7 @@ export function makeProcessor(deps: DeliveryDeps) {
       first.attempts = outcome.attempts;
       logger.warn(
         {
+          eventId: eventIdOf(first.raw),
           jobId: first.id,
           events: batch.length,
           recent: outcome.recent,

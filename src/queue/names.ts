@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  * scripts touch them together) while different endpoints spread over the cluster.
  *
  *   <prefix>:{ep-<name>}:wait | active | meta | marker | limiter | events   (BullMQ's)
- *   <prefix>:{ep-<name>}:e-<…>          one pending event (a BullMQ job hash; see jobIdFor)
+ *   <prefix>:{ep-<name>}:e-<digest>     one pending event (a BullMQ job hash; see jobIdFor)
  *   <prefix>:{ep-<name>}:rn:breaker    hash: recent, last (ms), until (ms)
  *   <prefix>:{ep-<name>}:rn:metrics    hash: successes, failures, errors, delivered, dead, s:<code text>
  *   <prefix>:{ep-<name>}:rn:dead       list: dead-lettered events, newest first (JSON)
@@ -62,19 +62,17 @@ export function endpointKeys(prefix: string, endpoint: string): EndpointKeys {
   };
 }
 
-/** Event ids short and plain enough to show inside a job id, for a readable `redis-cli`. */
-const READABLE_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
-
 /**
- * The BullMQ job id of an event: `e-<event id>.<content digest>` (the id part only when it is
- * short and plain; else `e-.<digest>`). The digest is 128 bits of SHA-256 over the event's
- * stored bytes, so
- * - an id from outside never names or shadows a queue key (every job id starts with `e-`, no
- *   `:`, never an integer — BullMQ refuses those), whatever its text;
+ * The BullMQ job id of an event: `e-` and 128 bits of SHA-256 over the event's stored bytes, in
+ * base64url (24 characters in all). So
+ * - an id from outside never names or shadows a queue key: every job id starts with `e-`, which
+ *   no BullMQ or regnotify key of the queue does, holds no `:` and is never an integer (BullMQ
+ *   refuses those), whatever the event's id;
  * - an identical re-send (a registry retry) maps to the same job and is stored once;
  * - two different events that share an id (or a re-used id) are two jobs: nothing is folded.
+ * The event id itself is not in the job id: each byte of it would be stored three times per
+ * pending event (key name, wait list, dedupe window); it is in the job's `data`.
  */
-export function jobIdFor(eventId: string, raw: string): string {
-  const digest = createHash('sha256').update(raw).digest('hex').slice(0, 32);
-  return `e-${READABLE_ID.test(eventId) ? eventId : ''}.${digest}`;
+export function jobIdFor(raw: string): string {
+  return `e-${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}`;
 }

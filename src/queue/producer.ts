@@ -122,7 +122,7 @@ export class DurableSink implements Sink {
     let jobs: Job[] | undefined;
     const jobOf = (e: EncodedEvent, i: number): Job => {
       // One digest per event, however many endpoints want it.
-      jobs ??= events.map((x) => ({ id: jobIdFor(x.event.id, x.raw), name, data: x.raw }));
+      jobs ??= events.map((x) => ({ id: jobIdFor(x.raw), name, data: x.raw }));
       return jobs[i]!;
     };
     await Promise.all(

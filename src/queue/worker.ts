@@ -130,10 +130,7 @@ export class EndpointWorker {
     this.worker.on('error', (err) => this.onError(err, 'worker error'));
     this.worker.on('lockRenewalFailed', (ids: string[]) => {
       for (const id of ids) {
-        logger.warn(
-          { eventId: id },
-          'lost the lock of the event being delivered: aborting the POST',
-        );
+        logger.warn({ jobId: id }, 'lost the lock of the event being delivered: aborting the POST');
         this.inFlight.get(id)?.abort(new Error('lock lost'));
       }
     });
