@@ -51,7 +51,12 @@ export const ENDPOINT_KEYS: readonly NotificationKey[] = [
     'false',
     true,
   ),
-  k('url', 'Absolute http(s) URL the envelopes are POSTed to.', '(required)', true),
+  k(
+    'url',
+    'Absolute http(s) URL the envelopes are POSTed to, the host written after //; no whitespace, control characters, backslash or fragment. A user:password in it is sent as Basic auth (as Go does) and shown as ***; query values are shown as ***.',
+    '(required)',
+    true,
+  ),
   k(
     'headers',
     'Extra request headers; each value MUST be a list: `Authorization: [Bearer <token>]`. Names kept verbatim.',

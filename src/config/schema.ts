@@ -166,7 +166,7 @@ export const configSchema: SchemaNode = {
       env: 'REGNOTIFY_INGEST_MAXBODYBYTES',
     },
     maxInFlightBytes: {
-      doc: "Body bytes of all ingest requests in progress together (being read, parsed or stored); a request that would pass it gets 503 + Retry-After, decided from its Content-Length before its body is read. Its last eighth is kept for bodies up to 64 KiB (the registry's single-event envelopes), so they keep flowing under a flood of big ones. Bounds the ingest's memory under a flood At least twice ingest.maxBodyBytes.",
+      doc: "Body bytes of all ingest requests in progress together (being read, parsed or stored); a request that would pass it gets 503 + Retry-After, decided from its Content-Length before its body is read. Its last eighth is kept for bodies up to 64 KiB (the registry's single-event envelopes), so they keep flowing under a flood of big ones. Bounds the ingest's memory under a flood. At least twice ingest.maxBodyBytes.",
       format: 'rn-positive',
       default: 8388608,
       env: 'REGNOTIFY_INGEST_MAXINFLIGHTBYTES',
