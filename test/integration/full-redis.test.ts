@@ -53,7 +53,9 @@ async function fillThroughIngest(
   throw new Error('the ingest never refused: is maxmemory set?');
 }
 
-async function startWorkers(
+/** One role of the service (`ingest` or `workers`) for endpoint `a` → `rx`. */
+async function startRole(
+  role: 'ingest' | 'workers',
   server: RedisServer,
   prefix: string,
   rx: Receiver,
@@ -63,7 +65,7 @@ async function startWorkers(
     redisUrl: server.url,
     prefix,
     endpoints: [{ name: 'a', url: rx.url }],
-    roles: { ingest: false },
+    roles: role === 'ingest' ? { workers: false } : { ingest: false },
     redis,
   });
   cleanup(() => svc.close());
@@ -76,14 +78,7 @@ describe('a full Redis', () => {
     const prefix = uniqueName('headroom');
     const rx = await startReceiver();
     cleanup(() => rx.close());
-    const ingest = await startTestApp({
-      redisUrl: server.url,
-      prefix,
-      endpoints: [{ name: 'a', url: rx.url }],
-      roles: { workers: false },
-      redis: { writeHeadroomPercent: 20 },
-    });
-    cleanup(() => ingest.close());
+    const ingest = await startRole('ingest', server, prefix, rx, { writeHeadroomPercent: 20 });
 
     const { acked, code } = await fillThroughIngest(ingest, 'hr');
     expect(code).toBe('ERR_STORE_FULL');
@@ -91,7 +86,7 @@ describe('a full Redis', () => {
     const { used, max } = await memory(admin);
     expect(used).toBeLessThan(max); // refused before Redis itself had to
 
-    await startWorkers(server, prefix, rx);
+    await startRole('workers', server, prefix, rx);
     await rx.waitFor(acked.length, 30_000);
     expect(new Set(rx.requests.flatMap(eventIdsOf))).toEqual(new Set(acked));
     // Room again: the ingest accepts (its reading of Redis's memory is at most 0.5 s old).
@@ -105,19 +100,12 @@ describe('a full Redis', () => {
     const prefix = uniqueName('brim');
     const rx = await startReceiver();
     cleanup(() => rx.close());
-    const ingest = await startTestApp({
-      redisUrl: server.url,
-      prefix,
-      endpoints: [{ name: 'a', url: rx.url }],
-      roles: { workers: false },
-      redis: { writeHeadroomPercent: 0 },
-    });
-    cleanup(() => ingest.close());
+    const ingest = await startRole('ingest', server, prefix, rx, { writeHeadroomPercent: 0 });
     const { acked } = await fillThroughIngest(ingest, 'brim');
     // Redis itself refuses now.
     await expect(admin.set('probe', 'x'.repeat(100_000))).rejects.toThrow(/OOM/);
 
-    const workers = await startWorkers(server, prefix, rx);
+    const workers = await startRole('workers', server, prefix, rx);
     const delivered = () => new Set(rx.requests.flatMap(eventIdsOf));
     await rx.waitFor(acked.length, 30_000);
     await waitUntil(() => acked.every((id) => delivered().has(id)), {
@@ -136,14 +124,10 @@ describe('a full Redis', () => {
     const prefix = uniqueName('other');
     const rx = await startReceiver();
     cleanup(() => rx.close());
-    const ingest = await startTestApp({
-      redisUrl: server.url,
-      prefix,
-      endpoints: [{ name: 'a', url: rx.url }],
-      roles: { workers: false },
-      redis: { reserveBytes: 0, dedupeMaxIds: 0 },
+    const ingest = await startRole('ingest', server, prefix, rx, {
+      reserveBytes: 0,
+      dedupeMaxIds: 0,
     });
-    cleanup(() => ingest.close());
     const pending = events(5, 'other');
     expect((await ingest.post(pending)).status).toBe(200);
     // Another program fills Redis to the brim.
@@ -155,7 +139,10 @@ describe('a full Redis', () => {
       }
     }
 
-    const workers = await startWorkers(server, prefix, rx, { reserveBytes: 0, dedupeMaxIds: 0 });
+    const workers = await startRole('workers', server, prefix, rx, {
+      reserveBytes: 0,
+      dedupeMaxIds: 0,
+    });
     // An observation window, not synchronisation: three seconds of a worker facing a Redis
     // that refuses every write.
     await delay(3000);

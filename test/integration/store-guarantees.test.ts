@@ -30,18 +30,25 @@ function resume(server: RedisServer): void {
   stopped.delete(server.pid);
 }
 
+/** A Redis of its own, a receiver, and the whole service relaying endpoint `a` to it. */
+async function setUp(tag: string, redis: Record<string, unknown> = {}) {
+  const own = await startRedis();
+  cleanup(() => own.stop());
+  const rx = await startReceiver();
+  cleanup(() => rx.close());
+  const svc = await startTestApp({
+    redisUrl: own.url,
+    prefix: uniqueName(tag),
+    endpoints: [{ name: 'a', url: rx.url }],
+    redis,
+  });
+  cleanup(() => svc.close());
+  return { own, rx, svc };
+}
+
 describe('the dedupe window', () => {
   it('stores nothing for an identical event re-sent after the first was delivered', async () => {
-    const own = await startRedis();
-    cleanup(() => own.stop());
-    const rx = await startReceiver();
-    cleanup(() => rx.close());
-    const svc = await startTestApp({
-      redisUrl: own.url,
-      prefix: uniqueName('window'),
-      endpoints: [{ name: 'a', url: rx.url }],
-    });
-    cleanup(() => svc.close());
+    const { own, rx, svc } = await setUp('window');
     const event = makeEvent(1, 'again');
     expect((await svc.post([event])).status).toBe(200);
     await rx.waitFor(1, 10_000);
@@ -62,17 +69,7 @@ describe('the dedupe window', () => {
 
 describe('a registry retrying after a 503', () => {
   it('gets the event delivered once, whether or not the timed-out write landed', async () => {
-    const own = await startRedis();
-    cleanup(() => own.stop());
-    const rx = await startReceiver();
-    cleanup(() => rx.close());
-    const svc = await startTestApp({
-      redisUrl: own.url,
-      prefix: uniqueName('retry'),
-      endpoints: [{ name: 'a', url: rx.url }],
-      redis: { commandTimeoutMs: 300 },
-    });
-    cleanup(() => svc.close());
+    const { own, rx, svc } = await setUp('retry', { commandTimeoutMs: 300 });
     const event = makeEvent(1, 'slow');
 
     // Redis is slow to answer (stopped): the write times out, the registry is told 503.

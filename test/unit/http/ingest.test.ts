@@ -12,30 +12,12 @@ import type { IngestOptions, IngestOutcome } from '../../../src/http/ingest.js';
 import { startHttpServer } from '../../../src/http/server.js';
 import type { RunningHttpServer } from '../../../src/http/server.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../../../src/events/types.js';
-import type { EncodedEvent } from '../../../src/queue/producer.js';
-import type { Event, EventsMediaTypeName } from '../../../src/events/types.js';
+import type { Event } from '../../../src/events/types.js';
 import { deferred } from '../../helpers/wait.js';
+import { fakeSink } from './ingest-harness.js';
 
 const V1 = EventsMediaType;
 const fixturesDir = path.resolve(import.meta.dirname, '../../fixtures/registry-2.8.2');
-
-interface Call {
-  events: readonly Event[];
-  mediaType: EventsMediaTypeName | undefined;
-}
-
-/** A fake sink whose writeEncoded the test controls: records calls, answers with `impl`. */
-function fakeSink(impl: (call: Call) => Promise<Record<string, number>> = async () => ({ a: 1 })) {
-  const calls: Call[] = [];
-  return {
-    calls,
-    writeEncoded(entries: readonly EncodedEvent[], mediaType?: EventsMediaTypeName) {
-      const call = { events: entries.map((e) => e.event), mediaType };
-      calls.push(call);
-      return impl(call).then((stored) => ({ stored, duplicates: {} }));
-    },
-  };
-}
 
 /** A pino logger writing into an array, so tests can look at what was logged. */
 function memoryLogger(): { logger: Logger; lines: string[] } {
