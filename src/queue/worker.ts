@@ -10,10 +10,8 @@ import { makeProcessor } from './delivery.js';
 import type { DeliveryPolicy } from './delivery.js';
 import type { MemoryWatch } from './memory.js';
 import { endpointKeys, queueName } from './names.js';
-import { ensureReserve, relieve } from './reserve.js';
+import { RefusalHandler } from './refusals.js';
 import { EndpointStore } from './store.js';
-import { throttledLog } from './throttle.js';
-import type { ThrottledLog } from './throttle.js';
 
 export interface DeliveryEndpoint {
   name: string;
@@ -47,14 +45,6 @@ export interface EndpointWorkerOptions {
 }
 
 /**
- * Redis answers that mean "not now" rather than "this job is bad": full (OOM), a replica
- * (READONLY), a failed disk write (MISCONF), loading, busy, a cluster in flux.
- */
-const REFUSALS =
-  /^(OOM|READONLY|MISCONF|LOADING|BUSY|NOREPLICAS|MASTERDOWN|CLUSTERDOWN|TRYAGAIN)\b/;
-const MAX_PAUSE_MS = 10_000;
-
-/**
  * Delivers one endpoint's queue. Any number of these, in any number of processes, may serve
  * the same endpoint: the queue's global concurrency keeps strict endpoints to one delivery at
  * a time, and the breaker's backoff (BullMQ's rate-limit key) binds them all.
@@ -64,24 +54,15 @@ export class EndpointWorker {
   private readonly queue: Queue;
   private readonly sink: HttpSink;
   private readonly inFlight = new Map<string, AbortController>();
-  private readonly log: ThrottledLog;
   private readonly logger: Logger;
+  private readonly refusals: RefusalHandler;
   private closing = false;
-  private started = false;
-  /** While Redis refuses writes the worker pauses, 1 s doubling to 10 s (see onError). */
-  private pauseMs = 0;
-  private pausedUntil = 0;
-  private resumedAt = 0;
-  private resumeTimer: NodeJS.Timeout | undefined;
   private prepareTimer: NodeJS.Timeout | undefined;
-  private lastRelief = 0;
-  private reserveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EndpointWorkerOptions) {
     const { endpoint, connection, prefix, tuning } = options;
     const logger = options.logger.child({ endpoint: endpoint.name });
     this.logger = logger;
-    this.log = throttledLog(logger);
     const strict = endpoint.ordering === 'strict';
     this.sink = new HttpSink(endpoint.url, endpoint.http);
     const store = new EndpointStore(connection, prefix, endpoint.name);
@@ -103,7 +84,7 @@ export class EndpointWorker {
       prefix,
       streams: { events: { maxLen: 100 } },
     });
-    this.queue.on('error', (err) => this.onError(err, 'queue error'));
+    this.queue.on('error', (err) => this.refusals.onError(err, 'queue error'));
     this.worker = new Worker<unknown, unknown, string>(
       queueName(endpoint.name),
       (job: Job<unknown, unknown, string>, token?: string, signal?: AbortSignal) =>
@@ -127,7 +108,16 @@ export class EndpointWorker {
         name: `${hostname()}:${process.pid}`,
       },
     );
-    this.worker.on('error', (err) => this.onError(err, 'worker error'));
+    this.refusals = new RefusalHandler({
+      worker: this.worker,
+      connection,
+      keys: endpointKeys(prefix, endpoint.name),
+      endpoint: endpoint.name,
+      logger,
+      memory: options.memory,
+      reserveBytes: options.reserveBytes,
+    });
+    this.worker.on('error', (err) => this.refusals.onError(err, 'worker error'));
     this.worker.on('lockRenewalFailed', (ids: string[]) => {
       for (const id of ids) {
         logger.warn({ jobId: id }, 'lost the lock of the event being delivered: aborting the POST');
@@ -167,7 +157,7 @@ export class EndpointWorker {
         if (Number(have) !== want) await this.queue.setGlobalConcurrency(want);
         return true;
       } catch (err) {
-        this.onError(err, 'could not set the global concurrency; retrying');
+        this.refusals.onError(err, 'could not set the global concurrency; retrying');
         return false;
       }
     };
@@ -187,15 +177,11 @@ export class EndpointWorker {
       this.run();
       await this.worker.waitUntilReady();
     }
-    if (this.options.reserveBytes) {
-      this.reserveTimer = setInterval(() => void this.keepReserve(), 5000);
-      this.reserveTimer.unref();
-      void this.keepReserve();
-    }
+    this.refusals.start();
   }
 
   private run(): void {
-    this.started = true;
+    this.refusals.running = true;
     void this.worker.run().catch((err: unknown) => {
       this.logger.error({ err: toError(err).message }, 'worker stopped');
     });
@@ -206,70 +192,14 @@ export class EndpointWorker {
   }
 
   get running(): boolean {
-    return this.started && (this.worker.isRunning() || Date.now() < this.pausedUntil);
-  }
-
-  /**
-   * BullMQ's loop retries at once after an error that is not a connection error: while Redis
-   * refuses writes that would be thousands of failed calls (and log lines) a second. Instead
-   * the worker pauses — 1 s, doubling up to 10 s while the refusals go on right after each
-   * resume — logs one line per 5 s per message, and on "OOM" releases the endpoint's reserve so
-   * that delivery can free memory.
-   */
-  private onError(thrown: unknown, what: string): void {
-    const err = toError(thrown);
-    this.log('error', { err: err.message }, what);
-    if (!REFUSALS.test(err.message) || this.closing) return;
-    if (err.message.startsWith('OOM')) void this.relieveMemory();
-    if (!this.started || Date.now() < this.pausedUntil) return;
-    const soonAfterResume = Date.now() - this.resumedAt < 2000;
-    this.pauseMs = soonAfterResume
-      ? Math.min(Math.max(this.pauseMs * 2, 1000), MAX_PAUSE_MS)
-      : 1000;
-    this.pausedUntil = Date.now() + this.pauseMs;
-    void this.worker.pause(true);
-    clearTimeout(this.resumeTimer);
-    this.resumeTimer = setTimeout(() => {
-      if (this.closing) return;
-      this.resumedAt = Date.now();
-      void this.worker.resume();
-    }, this.pauseMs);
-  }
-
-  private async relieveMemory(): Promise<void> {
-    if (Date.now() - this.lastRelief < 1000) return;
-    this.lastRelief = Date.now();
-    try {
-      const released = await relieve(this.options.connection, this.keys);
-      this.logger.error(
-        { released },
-        released === 'nothing'
-          ? 'Redis is full and this endpoint holds nothing to release: delivery waits until memory is freed (raise maxmemory, or free other keys)'
-          : `Redis is full: released the ${released} so that delivery can take events and free memory`,
-      );
-    } catch (err) {
-      this.log('error', { err: toError(err).message }, 'could not release memory');
-    }
-  }
-
-  /** Re-creates the reserve once Redis has room for it again (below the ingest's limit). */
-  private async keepReserve(): Promise<void> {
-    const bytes = this.options.reserveBytes ?? 0;
-    const room = this.options.memory?.room(this.options.endpoint.name) ?? 0;
-    if (bytes <= 0 || room < 2 * bytes || this.closing) return;
-    try {
-      await ensureReserve(this.options.connection, this.keys, bytes);
-    } catch (err) {
-      this.logger.debug({ err: toError(err).message }, 'could not create the memory reserve');
-    }
+    return this.refusals.running && (this.worker.isRunning() || this.refusals.pausing);
   }
 
   /** Finishes the POST in flight (no new one starts), then stops. */
   async close(): Promise<void> {
     this.closing = true;
-    clearTimeout(this.resumeTimer);
+    this.refusals.stop();
     clearInterval(this.prepareTimer);
-    clearInterval(this.reserveTimer);
     await this.worker.close();
     await this.queue.close();
     await this.sink.close().catch(() => undefined);
