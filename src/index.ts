@@ -3,7 +3,7 @@
  * durable pieces (Redis/BullMQ) and the service's composition root. Named exports only.
  */
 
-// Wire format (reference §1)
+// Wire format (docs/compatibility.md §1)
 export {
   BlobMediaType,
   EventActionDelete,
@@ -30,7 +30,7 @@ export { isEventsMediaType, parseEnvelope, parseEvent } from './events/parse.js'
 export type { ParsedEnvelope, ParseOptions } from './events/parse.js';
 export { formatTimestamp, nowTimestamp, ZeroTimestamp } from './events/timestamp.js';
 
-// Bridge and listener (reference §2, §3)
+// Bridge and listener (docs/compatibility.md §2, §3)
 export { Bridge, newBridge, withTag } from './bridge/bridge.js';
 export type { BridgeOptions, Listener, ManifestOption, TagOption } from './bridge/bridge.js';
 export { URLBuilder } from './bridge/urls.js';
@@ -54,7 +54,7 @@ export type {
 } from './bridge/listener.js';
 export { uuidv7 } from './bridge/uuid.js';
 
-// In-process sinks (reference §4–§6)
+// In-process sinks (docs/compatibility.md §4–§6)
 export type { Sink } from './sinks/sink.js';
 export { Broadcaster } from './sinks/broadcaster.js';
 export { EventQueue } from './sinks/event-queue.js';

@@ -5,7 +5,7 @@ import type { Manifest } from './manifest.js';
 
 /**
  * A minimal async mirror of distribution's repository interfaces — just enough for `listen` to
- * report every operation the Go `notifications.Listen` reports (reference §3).
+ * report every operation the Go `notifications.Listen` reports (docs/compatibility.md §3).
  */
 export interface ManifestService {
   get(digest: string, ...options: ManifestOption[]): Promise<Manifest>;

@@ -29,7 +29,7 @@ export interface ManifestDescription {
 }
 
 /**
- * Describe a manifest the way the Go bridge does (reference §2.2): dispatch on the media type
+ * Describe a manifest the way the Go bridge does (docs/compatibility.md §2.2): dispatch on the media type
  * without `;params`, parse, list references. Throws ManifestError for an unknown media type or
  * content that would not unmarshal, and the bridge then writes no event.
  */

@@ -5,7 +5,7 @@ import type { RequestLike } from './headers.js';
 import { uuidv7 } from './uuid.js';
 
 /**
- * The `request` record of an event, as the registry's `NewRequestRecord` fills it (reference
+ * The `request` record of an event, as the registry's `NewRequestRecord` fills it (docs/compatibility.md
  * §1.7). `id` is the per-request id; a new UUIDv7 when none is given.
  */
 export function requestRecordFromRequest(req: RequestLike, id: string = uuidv7()): RequestRecord {

@@ -5,7 +5,7 @@ import type { RequestLike } from './headers.js';
 
 /**
  * The registry's `v2.URLBuilder` (registry/api/v2/urls.go), reduced to the two URLs events
- * carry: `<root>v2/<name>/manifests/<digest>` and `<root>v2/<name>/blobs/<digest>` (reference
+ * carry: `<root>v2/<name>/manifests/<digest>` and `<root>v2/<name>/blobs/<digest>` (docs/compatibility.md
  * §2.3). The root is a configured URL (`http.host`) or is derived from each request.
  */
 export class URLBuilder {
@@ -39,7 +39,7 @@ export class URLBuilder {
   }
 
   /**
-   * Go's `NewURLBuilderFromRequest`, with the precedence the reference states: a `Forwarded`
+   * Go's `NewURLBuilderFromRequest`, with the precedence docs/compatibility.md §2.3 states: a `Forwarded`
    * header's `proto=`/`host=` win; else `X-Forwarded-Proto` and the first `X-Forwarded-Host`;
    * else TLS → https and the `Host` header. A path prefix before `/v2/` (a registry mounted
    * under a sub-path behind a proxy) is kept.

@@ -1,5 +1,5 @@
 /**
- * Go `time.Duration` as the registry's config.yml spells it (reference §7): a YAML integer is
+ * Go `time.Duration` as the registry's config.yml spells it (docs/compatibility.md §7): a YAML integer is
  * nanoseconds, a string is parsed like `time.ParseDuration`. The arithmetic is done in BigInt so
  * the overflow rules and the rounding of fractions are Go's, bit for bit.
  */

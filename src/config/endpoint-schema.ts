@@ -1,6 +1,6 @@
 /**
  * The keys of the registry's `notifications:` section, which regnotify reads with the original's
- * meaning (reference §7), plus regnotify's own per-endpoint keys, lower-case like the registry's.
+ * meaning (docs/compatibility.md §7), plus regnotify's own per-endpoint keys, lower-case like the registry's.
  * This table is the documentation and the list of accepted keys (anything else inside an
  * endpoint is an error); ./endpoint.ts turns the values into EndpointSettings.
  *

@@ -1,5 +1,5 @@
 /**
- * The registry's environment overrides for its `notifications:` section (reference §7):
+ * The registry's environment overrides for its `notifications:` section (docs/compatibility.md §7):
  * REGISTRY_NOTIFICATIONS_ + upper-cased Go FIELD names (EVENTCONFIG, not `events`), '_'-joined;
  * a list index may equal the current length to append; every value is parsed as YAML into the
  * field, as the registry does with yaml.v2 (so `NAME=y` is the name "y", `THRESHOLD=0x10` is

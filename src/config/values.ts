@@ -1,6 +1,6 @@
 /**
  * Readers for values of the registry's notifications section, typed the way Go's yaml.v2 types
- * them (reference §7). Each takes the raw value and the key path to name in errors. Raw values
+ * them (docs/compatibility.md §7). Each takes the raw value and the key path to name in errors. Raw values
  * come from ./yaml.ts (strings for quoted scalars, GoScalar for the rest, resolved here for the
  * field read: see ./go-scalar.ts) or, from a JSON file or overrides, as plain JS values.
  * `null`/`undefined` (an absent, empty or null key) is the Go zero value.

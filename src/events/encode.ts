@@ -12,7 +12,7 @@ import type {
 } from './types.js';
 
 /**
- * Events as the Go registry marshals them (reference §1.3, §1.4), in its two layouts:
+ * Events as the Go registry marshals them (docs/compatibility.md §1.3, §1.4), in its two layouts:
  * - v1 (registry 2.x): descriptor keys `mediaType`, `size`, `digest`, `urls`, `annotations`,
  *   `platform`, all omitted when empty; no `data` or `artifactType`;
  * - v2 (registry 3.x): OCI descriptor `mediaType`, `digest`, `size` always present, then

@@ -4,7 +4,7 @@ import type { JsonNode } from './jsontree.js';
 /**
  * Go's `encoding/json` output, byte for byte: `json.Marshal`'s compact form (with Go's string
  * escaping) and `json.Indent`. `json.MarshalIndent(v, "", "   ")` is exactly Marshal followed
- * by Indent, so these two functions are all an envelope body needs (reference §1.4).
+ * by Indent, so these two functions are all an envelope body needs (docs/compatibility.md §1.4).
  */
 
 // Anything Go escapes, plus every surrogate (paired ones are then let through one by one).

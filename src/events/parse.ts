@@ -6,7 +6,7 @@ import { EventsMediaType, EventsMediaTypeV2 } from './types.js';
 import type { Event, EventsMediaTypeName } from './types.js';
 
 /**
- * Reading envelopes a registry POSTs (reference §1.2–§1.3). Each event is kept twice: as a
+ * Reading envelopes a registry POSTs (docs/compatibility.md §1.2–§1.3). Each event is kept twice: as a
  * typed, frozen `Event`, and as its compact Go-JSON text (`raw`), which is what the queue stores
  * and what re-encoding in the same layout gives back, byte for byte.
  */

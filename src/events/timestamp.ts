@@ -1,6 +1,6 @@
 /**
  * Go's `time.RFC3339Nano` layout in UTC: `2006-01-02T15:04:05.999999999Z`, the fraction's
- * trailing zeros trimmed and the fraction dropped when zero (reference §1.5).
+ * trailing zeros trimmed and the fraction dropped when zero (docs/compatibility.md §1.5).
  *
  * `nanos` adds sub-millisecond precision (0–999,999) to `date`'s milliseconds.
  */

@@ -1,6 +1,6 @@
 /**
  * The registry's notification event, as distribution/distribution's `notifications/event.go`
- * defines it. Property names are the JSON keys. See reference §1.
+ * defines it. Property names are the JSON keys. See docs/compatibility.md §1.
  *
  * Times are kept as the RFC 3339 strings that travel on the wire (Go's RFC3339Nano, which JS
  * `Date` cannot hold), sizes as numbers.

@@ -4,7 +4,7 @@ import type { EventQueueListener } from '../sinks/event-queue.js';
 import type { HttpStatusListener } from '../sinks/http.js';
 import { statusKey } from './status-text.js';
 
-/** The original's `EndpointMetrics` (reference §6.1); keys of `statuses` are "<code> <Go text>". */
+/** The original's `EndpointMetrics` (docs/compatibility.md §6.1); keys of `statuses` are "<code> <Go text>". */
 export interface EndpointMetrics {
   /** Events queued, plus the one in flight. */
   pending: number;
@@ -78,7 +78,7 @@ const NsPerMs = 1_000_000;
 
 /**
  * One element of `registry.notifications.endpoints`, laid out as Go marshals its anonymous
- * struct (reference §6.2): Go field names, durations in nanoseconds, `null` for nil maps and
+ * struct (docs/compatibility.md §6.2): Go field names, durations in nanoseconds, `null` for nil maps and
  * slices. An empty list or map counts as nil, since a YAML config yields nil for absent keys.
  */
 export function expvarEndpoint(

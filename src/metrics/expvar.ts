@@ -3,7 +3,7 @@ import type { EndpointMetrics, ExpvarEndpointConfig } from './endpoint-metrics.j
 import { expvarEndpoint, expvarJson } from './endpoint-metrics.js';
 
 /**
- * The `/debug/vars` body in the layout of Go's expvar handler (reference §6.2):
+ * The `/debug/vars` body in the layout of Go's expvar handler (docs/compatibility.md §6.2):
  *
  *   {
  *   "registry": {"notifications": {"endpoints": [...]}}

@@ -6,7 +6,7 @@ import type { EndpointStats } from '../queue/stats.js';
  * Prometheus metrics, on a dedicated Registry (never prom-client's global one, so tests and
  * embedding programs can hold several).
  *
- * The original's three series (reference §6.3) keep their names, types and labels, but their
+ * The original's three series (docs/compatibility.md §6.3) keep their names, types and labels, but their
  * values are CLUSTER-WIDE: read from Redis at scrape time, so every regnotify process reports the
  * same numbers. Scrape one instance, or aggregate with max() — never sum() across instances.
  * regnotify's own queue series are cluster-wide too; the ingest series are per process (sum()).

@@ -2,7 +2,7 @@
  * Go 1.19's `http.StatusText` table. The original keys its status histogram with Go's reason
  * phrases, not the server's nor Node's (`http.STATUS_CODES` says "Payload Too Large" for 413,
  * Go says "Request Entity Too Large"), so expvar and Prometheus labels must use this table to
- * match what a Go registry reports (reference §6.1).
+ * match what a Go registry reports (docs/compatibility.md §6.1).
  */
 const goStatusTexts: ReadonlyMap<number, string> = new Map([
   [100, 'Continue'],

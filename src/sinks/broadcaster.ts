@@ -6,7 +6,7 @@ import type { Sink } from './sink.js';
 
 /**
  * go-events' Broadcaster: fans each event out to every sink, sequentially and in sink order,
- * one event at a time (reference §4.3).
+ * one event at a time (docs/compatibility.md §4.3).
  *
  * Go serialises through one goroutine fed by an unbuffered channel; here every operation
  * (write, add, remove, close) is appended to one promise chain, so each sink sees events in

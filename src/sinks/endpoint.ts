@@ -16,7 +16,7 @@ import type { Clock, Sleep } from './retrying.js';
 import type { Sink } from './sink.js';
 import { displayUrl } from './url-display.js';
 
-/** The original's EndpointConfig (reference §5), with units in the names. */
+/** The original's EndpointConfig (docs/compatibility.md §5), with units in the names. */
 export interface EndpointConfig {
   headers?: Record<string, string[]>;
   timeoutMs?: number;

@@ -14,7 +14,7 @@ export interface EventQueueListener {
 const CompactAfter = 1024;
 
 /**
- * The notifications package's eventQueue (reference §4.4): an unbounded in-memory FIFO with one
+ * The notifications package's eventQueue (docs/compatibility.md §4.4): an unbounded in-memory FIFO with one
  * consumer loop. `write` never waits for the downstream sink; the consumer writes events one by
  * one, logs a failed write (the event is lost) and calls `egress` either way, so `pending`
  * counts the queued events plus the one in flight.

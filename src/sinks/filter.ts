@@ -1,7 +1,7 @@
 import type { Event } from '../events/types.js';
 
 /**
- * Which events an endpoint wants: the registry's ignore rules (reference §4.7) plus regnotify's
+ * Which events an endpoint wants: the registry's ignore rules (docs/compatibility.md §4.7) plus regnotify's
  * repository/tag filters. Used by the in-memory IgnoredSink and the durable producer alike.
  */
 export interface EventFilter {

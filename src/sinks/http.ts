@@ -62,7 +62,7 @@ export interface PostOptions {
 }
 
 /**
- * One HTTP attempt per call, classified (reference §4.8): the notifications package's httpSink
+ * One HTTP attempt per call, classified (docs/compatibility.md §4.8): the notifications package's httpSink
  * on undici. Redirects are followed the way Go's client does, by hand, so that configured
  * headers go on every hop and no retry layer hides under the queue's. A URL's userinfo becomes
  * Basic auth on each hop whose URL carries it (Go's client.go send()), never part of the wire

@@ -4,7 +4,7 @@ import type { Sink } from './sink.js';
 
 /**
  * Drops events whose target media type or action is listed (OR, exact and case-sensitive
- * matches), as the notifications package's ignoredSink does since v3.1 (reference §4.7).
+ * matches), as the notifications package's ignoredSink does since v3.1 (docs/compatibility.md §4.7).
  * Ignored events never reach the wrapped sink, so they change no metrics.
  */
 export class IgnoredSink implements Sink {

@@ -19,7 +19,7 @@ export interface Clock {
 }
 
 /**
- * go-events' Breaker (reference §4.5): the first `threshold` consecutive failures retry at once,
+ * go-events' Breaker (docs/compatibility.md §4.5): the first `threshold` consecutive failures retry at once,
  * then each attempt waits until `backoffMs` after the previous failure; a success resets it.
  * It never drops an event. One Breaker is shared by all events of an endpoint.
  */
@@ -106,7 +106,7 @@ export interface RetryingSinkOptions {
 }
 
 /**
- * go-events' RetryingSink (reference §4.5): writes each event until the downstream takes it, the
+ * go-events' RetryingSink (docs/compatibility.md §4.5): writes each event until the downstream takes it, the
  * strategy gives up on it, or this sink is closed. Unlike Go's, `close` closes the wrapped sink
  * too, so closing the outermost sink of a pipeline releases everything.
  */

@@ -1,6 +1,6 @@
 /**
  * fast-check arbitraries for notification events and envelopes, in both layouts (v1 = registry
- * 2.x, v2 = registry 3.x; reference §1.3), and the settings every property suite shares: a
+ * 2.x, v2 = registry 3.x; docs/compatibility.md §1.3), and the settings every property suite shares: a
  * fixed seed (FC_SEED overrides it; fast-check prints it on failure), bounded runs and time.
  *
  * Generated events are valid and in the shape Go marshals: optional fields are either absent

@@ -1,6 +1,7 @@
 /**
- * Event ids that try to become Redis structure (issue 7, item 1; DESIGN.md "Data never names
- * structure"): the key names BullMQ and regnotify keep beside a queue's jobs, and their kin.
+ * Event ids that try to become Redis structure (issue 7, item 1; see src/queue/names.ts: data
+ * never names structure): the key names BullMQ and regnotify keep beside a queue's jobs, and
+ * their kin.
  */
 import fc from 'fast-check';
 

@@ -15,7 +15,7 @@ import { EventsMediaTypeV2 } from '../../../src/events/types.js';
 import type { Event, RequestRecord } from '../../../src/events/types.js';
 import { RecordingSink } from './fakes.js';
 
-// The fixtures of distribution's notifications/bridge_test.go (reference §8.1).
+// The fixtures of distribution's notifications/bridge_test.go (docs/compatibility.md §8.1).
 const repo = 'test/repo';
 const source = { addr: 'remote.test', instanceID: uuidv7() };
 const ub = URLBuilder.fromString('http://test.example.com/');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compactGo, goQuote, indentGo } from '../../../src/events/gojson.js';
 
 describe('goQuote', () => {
-  it('escapes like Go: HTML-safe, U+2028/2029, quote (reference §1.4 example)', () => {
+  it('escapes like Go: HTML-safe, U+2028/2029, quote (docs/compatibility.md §1.4 example)', () => {
     expect(goQuote('<a&b>\u2028"é')).toBe('"\\u003ca\\u0026b\\u003e\\u2028\\"é"');
     expect(goQuote('\u2029')).toBe('"\\u2029"');
   });

@@ -106,7 +106,7 @@ function deleteEvent(target: Target): Event {
 
 const manifestDigest = 'sha256:d89e1bee20d9cb344674e213b581f14fbd8e70274ecf9d10c514bab78a307845';
 
-describe('Vector A (reference §1.8)', () => {
+describe('Vector A (docs/compatibility.md §1.8)', () => {
   it('v2 layout, byte for byte', () => {
     const v2Manifest = 'application/vnd.docker.distribution.manifest.v2+json';
     const expected = vectorAText(v2Manifest, false);
@@ -137,7 +137,7 @@ describe('Vector A (reference §1.8)', () => {
   });
 });
 
-describe('delete shapes (reference §1.8 Vector C and bullets)', () => {
+describe('delete shapes (docs/compatibility.md §1.8 Vector C and bullets)', () => {
   it('Vector C: v2 manifest delete carries empty mediaType and size 0', () => {
     const body = encodeEnvelope(
       [deleteEvent({ mediaType: '', digest: manifestDigest, size: 0, repository: 'library/test' })],
@@ -312,7 +312,7 @@ describe('event-level presence rules', () => {
   });
 });
 
-describe('timestamps (reference §1.5)', () => {
+describe('timestamps (docs/compatibility.md §1.5)', () => {
   const base = Date.UTC(2025, 0, 2, 3, 4, 5);
   it.each([
     [600, 0, '2025-01-02T03:04:05.6Z'],

@@ -34,7 +34,7 @@ describe('endpoint config and expvar', () => {
     });
   });
 
-  it('prints the exact /debug/vars layout of reference §6.2', () => {
+  it('prints the exact /debug/vars layout of docs/compatibility.md §6.2', () => {
     expect(expvarJson([])).toBe('{"notifications": {"endpoints": null}}');
     const one = expvarEndpoint('x', 'y', endpointDefaults({}), emptyMetrics());
     expect(expvarJson([one])).toBe(

@@ -1,5 +1,5 @@
 /**
- * A port of TestHTTPSink's server (reference §8.1) plus the routes the redirect, timeout and
+ * A port of TestHTTPSink's server (docs/compatibility.md §8.1) plus the routes the redirect, timeout and
  * body tests need. Listens on 127.0.0.1, ephemeral port, plain or TLS.
  */
 import http from 'node:http';
