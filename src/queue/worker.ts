@@ -102,7 +102,7 @@ export class EndpointWorker {
         // Without a limiter, a worker ignores the rate limit another worker set; with an
         // unreachable max the limiter only ever carries the breaker's backoff.
         limiter: { max: Number.MAX_SAFE_INTEGER, duration: 1000 },
-        // `true` (boolean) breaks completion in BullMQ 6.7 (test/integration/bullmq-mechanics.test.ts, f.); count 0 removes.
+        // `true` (boolean) breaks completion in BullMQ 6.7 (test/contract/bullmq-mechanics.test.ts, f.); count 0 removes.
         removeOnComplete: { count: 0 },
         runRetryDelay: 1000,
         name: `${hostname()}:${process.pid}`,

@@ -18,8 +18,7 @@ import {
   deleteManifest,
   pullTo,
   pushLayout,
-  registryAvailable,
-  skopeoAvailable,
+  requireRegistryTools,
 } from '../helpers/registry.js';
 import { delay, waitUntil } from '../helpers/wait.js';
 import {
@@ -41,12 +40,8 @@ afterEach(() => reapChildren());
 const cleanup = useCleanups();
 
 beforeAll(() => {
-  // CI installs both (scripts/install-test-deps.sh); a silent skip would hide a broken setup.
-  if (!registryAvailable() || !skopeoAvailable()) {
-    throw new Error(
-      'docker-registry and skopeo are required: apt-get install -y docker-registry skopeo',
-    );
-  }
+  // Missing programs fail, never skip (the rule of test/contract/ too).
+  requireRegistryTools();
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
 });
 

@@ -66,9 +66,27 @@ export interface Registry {
   destroy(): Promise<void>;
 }
 
-/** True when the binary is installed (tests skip with a message otherwise). */
+/** True when the binary is installed. */
 export function registryAvailable(): boolean {
   return spawnSync(RegistryBinary, ['--version'], { timeout: 10_000 }).status === 0;
+}
+
+/**
+ * The one rule for tests that drive other software (test/contract/, test/e2e/): a missing
+ * program fails the test with the command that installs it, in CI and on a workstation alike —
+ * never a skip. `npm test` installs them first (scripts/install-test-deps.sh), so a missing one
+ * means a broken setup, and a skipped contract would hide exactly that.
+ */
+export function requireRegistryTools(): void {
+  const missing: string[] = [];
+  if (!registryAvailable()) missing.push('docker-registry');
+  if (!skopeoAvailable()) missing.push('skopeo');
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(' and ')} not installed (${RegistryBinary}, ${SkopeoBinary}): ` +
+        `apt-get install -y ${missing.join(' ')}, or run bash scripts/install-test-deps.sh`,
+    );
+  }
 }
 
 export async function startRegistry(options: StartRegistryOptions): Promise<Registry> {

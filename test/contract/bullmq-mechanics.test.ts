@@ -3,6 +3,9 @@
  * Several points are implementation details (Lua scripts) that BullMQ's docs only hint at; if
  * an upgrade changes one, this file says which. Each test uses its own queue.
  *
+ * A contract test (test/contract/): it checks BullMQ and Redis, not regnotify. Without
+ * redis-server it fails with the install command (test/helpers/redis-server.ts), never skips.
+ *
  * Orientation used throughout: `add` LPUSHes onto the LEFT of `wait`, workers RPOPLPUSH from
  * the RIGHT, so the right end is the head (next to be taken).
  */
