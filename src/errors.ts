@@ -112,7 +112,8 @@ export class StoreFullError extends StoreUnavailableError {
 
 /**
  * The events were written on the primary, but fewer replicas than required confirmed them in
- * time: a failover could lose them, so they are not acknowledged (a retry stores nothing twice).
+ * time: a failover could lose them, so they are not acknowledged (a retry within the dedupe window
+ * stores nothing twice).
  */
 export class StoreNotReplicatedError extends StoreUnavailableError {
   constructor(detail: string, options?: { cause?: unknown }) {

@@ -148,7 +148,7 @@ export function serverArgs(port: number, dataDir: string, extra: string[] = []):
     // A bound, so the ingest refuses (503) before Redis is full (redis.writeHeadroomPercent):
     // about 170,000 pending events of 1 KB.
     '--maxmemory', '256mb',
-    // Keeps a stored event's hash in the compact encoding (see DESIGN: ~1,470 B per event).
+    // Keeps a stored event's hash compact (listpack): test/contract/bullmq-mechanics.test.ts, i.
     '--hash-max-listpack-value', '2048',
     ...extra,
   ]; // prettier-ignore

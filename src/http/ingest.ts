@@ -52,7 +52,7 @@ export interface IngestOptions {
   maxEventsPerRequest?: number;
   auth?: IngestAuth;
   logger: Logger;
-  /** Called once per request to the path (metrics hook; see prometheus.ts). */
+  /** Called once per request to the path (metrics hook; see ../metrics/prometheus.ts). */
   observe?: (outcome: IngestOutcome) => void;
   /** Monotonic milliseconds; injectable for tests. */
   now?: () => number;
@@ -71,7 +71,8 @@ const AcceptedMediaTypes = [EventsMediaType, EventsMediaTypeV2, 'application/jso
  * The relay's way in: `POST <path>` with a notification envelope. It answers 200 only once
  * `sink.writeEncoded` resolved, i.e. the events are in Redis for every endpoint that wants them;
  * every other outcome is an error status the registry retries on, so nothing is acknowledged
- * that is not stored. A retried envelope is not stored twice (the sink dedupes by event id).
+ * that is not stored. A retried event is stored once while it is pending (its job id is a digest
+ * of its bytes) and, delivered or not, within the dedupe window (redis.dedupeWindowMs).
  *
  * Under a flood it stays bounded (see limits.ts): requests past the bounds get 503 before their
  * body is read, so /healthz and the requests within the bounds keep being answered.

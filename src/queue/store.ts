@@ -6,7 +6,7 @@ import { failureScript, finishScript, peekScript } from './scripts.js';
 
 /** An event as stored: its compact Go-JSON text and a little metadata. */
 export interface StoredEvent {
-  /** BullMQ job id (the event id, see names.ts). */
+  /** BullMQ job id (`e-` + a digest of the event's bytes, not its id: see names.ts). */
   id: string;
   /** `v1` / `v2`: the layout `raw` is encoded in. */
   layout: string;

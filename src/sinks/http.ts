@@ -140,7 +140,7 @@ export class HttpSink implements Sink {
    * The deadline ends the attempt even where undici does not settle: an abort reaches an undici
    * request only once its socket is connected, so a connect into a black hole (a partition, a
    * full accept queue) or a stalled TLS handshake would run to undici's own connect timeout
-   * (8.4 s with `timeout: 1s` in issue 7's partition test). The attempt stops waiting at the
+   * (8.4 s with `timeout: 1s`; test/chaos/partition.test.ts). The attempt stops waiting at the
    * deadline; the orphaned connect is cut by the own Agent's connect timeout (= timeoutMs), so
    * its socket lives at most that much longer (with an injected dispatcher: its own timeout).
    */

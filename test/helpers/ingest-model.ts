@@ -1,5 +1,5 @@
 /**
- * A model of what the ingest must store, for the ingest property (ingest-properties.test.ts):
+ * A model of what the ingest must store, for test/integration/ingest-properties.test.ts:
  * steps (POST an envelope, or re-send an earlier one), the body each step sends, and for each
  * answer whether it keeps the promise — updating the expected contents of every endpoint's
  * queue when it is a 200. Filters are written out here, independently of src/sinks/filter.ts.

@@ -30,7 +30,7 @@ notifications:
            - pull
 `;
 
-describe('loadConfig: the registry test suite (§8.4)', () => {
+describe('loadConfig: the registry test suite (docs/compatibility.md §8.4)', () => {
   it('parses TestConfigSuite YAML to the stated values, Go defaults applied', () => {
     const { config, warnings } = loadConfig({ file: file(SUITE_YAML) });
     expect(warnings).toEqual([]);

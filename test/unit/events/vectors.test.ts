@@ -5,7 +5,7 @@ import { formatTimestamp, ZeroTimestamp } from '../../../src/events/timestamp.js
 import { EventsMediaType, EventsMediaTypeV2 } from '../../../src/events/types.js';
 import type { Event, Target } from '../../../src/events/types.js';
 
-// Reference §1.8, Vector A (notifications/event_test.go TestEventEnvelopeJSONFormat).
+// docs/compatibility.md §1.8, Vector A (notifications/event_test.go TestEventEnvelopeJSONFormat).
 function vectorAEvent(i: number, mediaType: string, digest: string): Event {
   return {
     id: `asdf-asdf-asdf-asdf-${i}`,

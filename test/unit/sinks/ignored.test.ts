@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IgnoredSink, newIgnoredSink } from '../../../src/sinks/ignored.js';
 import { RecordingSink, testEvent } from '../../helpers/test-sinks.js';
 
-// Reference §8.1 TestIgnoredSink, verbatim. null = the list is not given (nil in Go).
+// docs/compatibility.md §8.1 TestIgnoredSink, verbatim. null = the list is not given (nil in Go).
 type Case = [string[] | null, string[] | null, boolean];
 
 const blobCases: Case[] = [
