@@ -13,6 +13,7 @@ import { useCleanups } from '../helpers/cleanup.js';
 import { buildOciLayout } from '../helpers/oci-layout.js';
 import { reapChildren } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
+import type { RecordedRequest } from '../helpers/receiver.js';
 import {
   copyRepo,
   deleteManifest,
@@ -61,18 +62,21 @@ describe('regnotify between the real registry and a receiver', () => {
       await copyRepo(reg, 'demo/app:v1', 'other/app:v1');
       await deleteManifest(reg, `other/app@${layout.manifestDigest}`);
 
-      // D is the reference: complete once the delete (the last operation) arrived and nothing
-      // more follows for a moment — the registry posts to a live endpoint at once.
-      await waitUntil(
-        async () => {
-          const n = s.direct.requests.length;
-          if (!s.direct.requests.some((r) => eventOf(r).action === 'delete')) return false;
-          await delay(300);
-          return s.direct.requests.length === n;
-        },
-        { timeoutMs: 20_000, message: 'the registry delivering everything to D' },
-      );
+      // D is the reference. The registry makes an operation's events before it answers the
+      // request, and delivers them to each endpoint in the order made: so once D has the last
+      // event of a marker push made after everything else (its manifest push), D has them all.
+      const marker = await buildOciLayout(path.join(s.tmp, 'marker'), { seed: 'e2e-1-marker' });
+      await pushLayout(reg, marker.dir, 'e2e/marker:last');
+      const isMarker = (r: RecordedRequest): boolean => {
+        const e = eventOf(r);
+        return e.action === 'push' && e.repository === 'e2e/marker' && e.tag === 'last';
+      };
+      await waitUntil(() => s.direct.requests.some(isMarker), {
+        timeoutMs: 20_000,
+        message: 'the marker push reaching D',
+      });
       const expected = s.direct.requests;
+      expect(isMarker(expected[expected.length - 1]!), 'the marker is the last event').toBe(true);
       await s.relayed.waitFor(expected.length, 20_000);
 
       // The ingest accepted every POST (only 2xx answers) and stored one event for each.

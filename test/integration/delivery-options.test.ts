@@ -1,4 +1,5 @@
 /** Per-endpoint options beyond the registry's behaviour, each against real Redis and HTTP. */
+import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { deadLetters, replayDeadLetters, setPaused } from '../../src/cli/operator.js';
@@ -19,7 +20,7 @@ import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import type { Receiver, Responder } from '../helpers/receiver.js';
 import { useCleanups } from '../helpers/cleanup.js';
 import { useRedis } from '../helpers/redis-server.js';
-import { delay, waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const redis = useRedis();
 const prefix = 'regnotify';
@@ -34,11 +35,17 @@ async function setup(
   cleanup(() => rx.close());
   const producer = await startProducer(redis().url, prefix, [{ name }]);
   cleanup(() => producer.close());
+  const worker = newWorker(endpoint(name, rx.url));
+  return { name, rx, producer, worker, admin: producer.client };
+}
+
+/** A worker (not started) on its own connection, closed after the test. */
+function newWorker(endpoint: DeliveryEndpoint): EndpointWorker {
   const connection = createRedisClient({ url: redis().url }, 'worker');
   const worker = new EndpointWorker({
     connection,
     prefix,
-    endpoint: endpoint(name, rx.url),
+    endpoint,
     tuning: fastTuning,
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
   });
@@ -46,7 +53,7 @@ async function setup(
     await worker.close();
     await connection.quit();
   });
-  return { name, rx, producer, worker, admin: producer.client };
+  return worker;
 }
 
 describe('ordering: parallel', () => {
@@ -129,22 +136,40 @@ describe('retryafter', () => {
     await producer.sink.write(makeEvent(1, 'ra'));
     await worker.start();
     const [first, second] = await rx.waitFor(2, 10_000);
-    expect(second!.receivedAt - first!.completedAt!).toBeGreaterThanOrEqual(998);
+    // From the first request's arrival, which precedes the worker reading the answer and
+    // starting the wait (the receiver's `completedAt` may be recorded after that on a busy
+    // event loop). The margin is the whole milliseconds of three clocks, not load.
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(1000 - 10);
   });
 });
 
 describe('pause and resume', () => {
   it('holds deliveries in every worker while paused', async () => {
     const { name, rx, producer, worker, admin } = await setup((n, url) => endpointSpec(n, url));
-    await setPaused(admin, prefix, name, true);
-    await worker.start();
-    await producer.sink.write(makeEvent(1, 'pause'));
-    expect((await readEndpointStats(admin, prefix, name)).paused).toBe(true);
-    // A negative check needs a window: an unpaused worker delivers within milliseconds.
-    await delay(300);
-    expect(rx.requests).toHaveLength(0);
-    await setPaused(admin, prefix, name, false);
+    // The marker: an endpoint nobody pauses, served the same way by this same process.
+    const marker = await setup((n, url) => endpointSpec(n, url));
+    await Promise.all([worker.start(), marker.worker.start()]);
+    // The worker is live: it delivers an event before the pause.
+    const [before, held, after] = [1, 2, 3].map((i) => makeEvent(i, 'pause'));
+    await producer.sink.write(before!);
     await rx.waitFor(1, 10_000);
+
+    await setPaused(admin, prefix, name, true);
+    const late = newWorker(endpointSpec(name, rx.url)); // one more worker, started while paused
+    await late.start();
+    await producer.sink.write(held!);
+    await marker.producer.sink.write(after!);
+    expect((await readEndpointStats(admin, prefix, name)).paused).toBe(true);
+    // The window is an event, not a guess of time: `after`, written after `held`, reaches an
+    // idle worker of the same kind; unpaused, `held` would have gone out in about as long.
+    await marker.rx.waitFor(1, 10_000);
+    expect(rx.requests.flatMap(eventIdsOf)).toEqual([before!.id]);
+
+    const resumedAt = performance.timeOrigin + performance.now();
+    await setPaused(admin, prefix, name, false);
+    await rx.waitFor(2, 10_000);
+    expect(rx.requests.flatMap(eventIdsOf)).toEqual([before!.id, held!.id]);
+    expect(rx.requests[1]!.receivedAt).toBeGreaterThanOrEqual(resumedAt);
     expect((await readEndpointStats(admin, prefix, name)).paused).toBe(false);
   });
 });

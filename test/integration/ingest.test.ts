@@ -122,7 +122,9 @@ describe('ingest into Redis', () => {
     expect(((await res.body.json()) as { error: { code: string } }).error.code).toBe(
       'ERR_STORE_UNAVAILABLE',
     );
-    expect(elapsed).toBeLessThan(6_500); // producer commandTimeout is 5 s; no offline queue
+    // Bounded: no offline queue, so at worst the producer's 5 s commandTimeout (a refused
+    // connection answers at once); twice that for a loaded machine.
+    expect(elapsed).toBeLessThan(10_000);
 
     await own.restart();
     // The producer connection reconnects by itself (a retry at least every 0.5 s).
