@@ -20,7 +20,7 @@ import {
   createRedisClient,
   waitReady,
 } from './queue/connection.js';
-import type { RedisClient, RedisSettings } from './queue/connection.js';
+import type { RedisClient } from './queue/connection.js';
 import { EpochWatch } from './queue/epoch.js';
 import { MemoryWatch } from './queue/memory.js';
 import { DurableSink } from './queue/producer.js';
@@ -31,6 +31,7 @@ import { readEndpointStats } from './queue/stats.js';
 import { throttledLog } from './queue/throttle.js';
 import { EndpointWorker } from './queue/worker.js';
 import type { DeliveryEndpoint } from './queue/worker.js';
+import { redisSettings, usesEmbeddedRedis } from './redis-settings.js';
 
 export interface AppRoles {
   ingest: boolean;
@@ -113,23 +114,6 @@ export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): Deliv
     ordering: ep.ordering,
     concurrency: ep.concurrency,
   };
-}
-
-function redisSettings(config: RegnotifyConfig, url: string): RedisSettings {
-  const r = config.redis;
-  return {
-    url,
-    cluster: r.cluster,
-    sentinel: r.sentinel,
-    ...(r.password ? { password: r.password } : {}),
-    commandTimeoutMs: r.commandTimeoutMs,
-    connectTimeoutMs: r.connectTimeoutMs,
-  };
-}
-
-function usesEmbeddedRedis(config: RegnotifyConfig): boolean {
-  const r = config.redis;
-  return !r.url && r.cluster.nodes.length === 0 && r.sentinel.sentinels.length === 0;
 }
 
 export async function startApp(options: StartAppOptions): Promise<App> {
