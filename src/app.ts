@@ -20,7 +20,7 @@ import {
   createRedisClient,
   waitReady,
 } from './queue/connection.js';
-import type { RedisClient, RedisSettings } from './queue/connection.js';
+import type { RedisClient } from './queue/connection.js';
 import { EpochWatch } from './queue/epoch.js';
 import { MemoryWatch } from './queue/memory.js';
 import { DurableSink } from './queue/producer.js';
@@ -31,6 +31,7 @@ import { readEndpointStats } from './queue/stats.js';
 import { throttledLog } from './queue/throttle.js';
 import { EndpointWorker } from './queue/worker.js';
 import type { DeliveryEndpoint } from './queue/worker.js';
+import { redisSettings, usesEmbeddedRedis } from './redis-settings.js';
 
 export interface AppRoles {
   ingest: boolean;
@@ -42,6 +43,11 @@ export interface App {
   /** The ingest/ops listener, when one runs. */
   readonly httpUrl: string | undefined;
   readonly sink: DurableSink | undefined;
+  /**
+   * Stops everything, newest first: the listeners stop taking events, the workers finish the
+   * delivery in flight, and the Redis connections close last. Idempotent: every call returns
+   * the same promise (a signal and a fatal error may both ask).
+   */
   close(): Promise<void>;
 }
 
@@ -110,23 +116,6 @@ export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): Deliv
   };
 }
 
-function redisSettings(config: RegnotifyConfig, url: string): RedisSettings {
-  const r = config.redis;
-  return {
-    url,
-    cluster: r.cluster,
-    sentinel: r.sentinel,
-    ...(r.password ? { password: r.password } : {}),
-    commandTimeoutMs: r.commandTimeoutMs,
-    connectTimeoutMs: r.connectTimeoutMs,
-  };
-}
-
-function usesEmbeddedRedis(config: RegnotifyConfig): boolean {
-  const r = config.redis;
-  return !r.url && r.cluster.nodes.length === 0 && r.sentinel.sentinels.length === 0;
-}
-
 export async function startApp(options: StartAppOptions): Promise<App> {
   const { config, logger } = options;
   // The command picks the roles; `ingest.enabled` / `workers.enabled` can switch one off.
@@ -135,12 +124,16 @@ export async function startApp(options: StartAppOptions): Promise<App> {
     workers: options.roles.workers && config.workers.enabled,
   };
   const closers: (() => Promise<unknown>)[] = [];
-  const close = async () => {
-    for (const fn of closers.reverse()) {
-      await fn().catch((err: unknown) =>
-        logger.error({ err: toError(err).message }, 'error while stopping'),
-      );
-    }
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const fn of [...closers].reverse()) {
+        await fn().catch((err: unknown) =>
+          logger.error({ err: toError(err) }, 'error while stopping'),
+        );
+      }
+    })();
+    return closing;
   };
   try {
     let redisUrl = config.redis.url;
@@ -160,7 +153,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
     const client = (role: 'producer' | 'worker') => {
       const c = createRedisClient(settings, role);
       c.on('error', (err: unknown) =>
-        connectionLog('warn', { role, err: toError(err).message }, 'redis connection error'),
+        connectionLog('warn', { role, err: toError(err) }, 'redis connection error'),
       );
       clients.push(c);
       return c;
@@ -169,24 +162,26 @@ export async function startApp(options: StartAppOptions): Promise<App> {
 
     const endpoints = enabledEndpoints(config);
     const names = endpoints.map((ep) => ep.name);
-    const admin = client('worker');
-    await waitReady(admin, Math.max(10_000, config.redis.connectTimeoutMs * 2));
-    for (const warning of await checkRedisServer(admin)) logger.warn(warning);
+    // One connection that waits out outages, shared by every delivery worker of this process
+    // (BullMQ's advice) and by the watches, stats reads and health checks.
+    const workerConnection = client('worker');
+    await waitReady(workerConnection, Math.max(10_000, config.redis.connectTimeoutMs * 2));
+    for (const warning of await checkRedisServer(workerConnection)) logger.warn(warning);
     if (roles.ingest) {
-      for (const warning of await checkReplicas(admin, config.redis.waitReplicas)) {
+      for (const warning of await checkReplicas(workerConnection, config.redis.waitReplicas)) {
         logger.warn(warning);
       }
     }
     // One cached, single-flight read per endpoint, shared by /metrics and /debug/vars.
     const readStats = cachedStatsReader(
-      (name: string) => readEndpointStats(admin, config.redis.prefix, name),
+      (name: string) => readEndpointStats(workerConnection, config.redis.prefix, name),
       { cacheMs: config.metrics.cacheMs },
     );
     const metrics = createMetrics({ endpoints: names, readStats });
     // How full Redis is (the ingest refuses before it is full; workers keep their reserve) and
     // whether it lost its data (an error line and a metric, never silence).
     const memory = new MemoryWatch({
-      client: admin,
+      client: workerConnection,
       prefix: config.redis.prefix,
       endpoints: names,
       headroomPercent: config.redis.writeHeadroomPercent,
@@ -195,7 +190,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
     await memory.start();
     closers.push(async () => memory.stop());
     const epochs = new EpochWatch({
-      client: admin,
+      client: workerConnection,
       prefix: config.redis.prefix,
       endpoints: names,
       logger,
@@ -211,7 +206,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       const selected = endpoints.filter((ep) => wanted.length === 0 || wanted.includes(ep.name));
       for (const ep of selected) {
         const worker = new EndpointWorker({
-          connection: admin,
+          connection: workerConnection,
           prefix: config.redis.prefix,
           endpoint: deliveryEndpoint(ep, config.workers.prefetch),
           tuning: {
@@ -235,7 +230,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       expvar: createExpvar({ endpoints, readStats }),
       access: { token: config.metrics.token, ingest: config.ingest.auth },
       checks: [
-        redisCheck(admin),
+        redisCheck(workerConnection),
         ...(roles.workers ? [workersCheck(() => workers.every((w) => w.running))] : []),
       ],
     });
@@ -265,10 +260,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
           endpointKeys(config.redis.prefix, name),
           config.redis.reserveBytes,
         ).catch((err: unknown) =>
-          logger.warn(
-            { endpoint: name, err: toError(err).message },
-            'could not create the memory reserve',
-          ),
+          logger.warn({ endpoint: name, err: toError(err) }, 'could not create the memory reserve'),
         );
       }
       const s = sink;

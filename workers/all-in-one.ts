@@ -1,5 +1,4 @@
 /** Ingest + workers (+ embedded Redis, + the demo): `node dist/workers/all-in-one.js` (= `regnotify start`). */
-import { parseCliArgs } from '../src/cli/args.js';
-import { runStart } from './start.js';
+import { main } from './main.js';
 
-await runStart(parseCliArgs(['start', ...process.argv.slice(2)]));
+await main(['start', ...process.argv.slice(2)]);
