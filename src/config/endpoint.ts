@@ -6,6 +6,8 @@
  */
 import { ConfigError } from '../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
+import { endpointTiming } from '../sinks/defaults.js';
+import { DefaultRetryAfterMaxMs } from '../sinks/http-response.js';
 import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './endpoint-schema.js';
@@ -27,17 +29,8 @@ export type ReadTextFile = (path: string) => string;
 export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
 const MEDIA_TYPES: readonly string[] = ['', EventsMediaType, EventsMediaTypeV2];
-const DEFAULT_TIMEOUT_NS = 1_000_000_000;
-const DEFAULT_THRESHOLD = 10;
-const DEFAULT_BACKOFF_NS = 1_000_000_000;
 const MS_NS = 1_000_000;
-const DEFAULT_RETRY_AFTER_MAX_NS = 5 * 60 * 1000 * MS_NS;
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
-
-/** Go's endpoint defaults(): unset or <= 0 → the default. */
-function goDefault(v: number, def: number): number {
-  return v > 0 ? v : def;
-}
 
 function readRange(v: unknown, key: string, def: number, min: number, max: number): number {
   const n = v === undefined || v === null ? def : readInt(v, key);
@@ -47,7 +40,7 @@ function readRange(v: unknown, key: string, def: number, min: number, max: numbe
 
 /** `retryaftermax`: unset → 5m; otherwise 1ms to 24h (0 would turn Retry-After off unsaid). */
 function readRetryAfterMax(v: unknown, key: string): number {
-  if (v === undefined || v === null) return nanosToMs(DEFAULT_RETRY_AFTER_MAX_NS);
+  if (v === undefined || v === null) return DefaultRetryAfterMaxMs;
   const ns = readDurationNs(v, key);
   if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
     throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
@@ -163,13 +156,12 @@ export function parseEndpoint(
     url,
     disabled,
     headers: readHeaders(map['headers'], `${path}.headers`),
-    timeoutMs: nanosToMs(
-      goDefault(readDurationNs(map['timeout'], `${path}.timeout`), DEFAULT_TIMEOUT_NS),
-    ),
-    threshold: goDefault(readInt(map['threshold'], `${path}.threshold`), DEFAULT_THRESHOLD),
-    backoffMs: nanosToMs(
-      goDefault(readDurationNs(map['backoff'], `${path}.backoff`), DEFAULT_BACKOFF_NS),
-    ),
+    // Rounding up keeps a positive duration positive, so only unset, 0 and < 0 get the default.
+    ...endpointTiming({
+      timeoutMs: nanosToMs(readDurationNs(map['timeout'], `${path}.timeout`)),
+      threshold: readInt(map['threshold'], `${path}.threshold`),
+      backoffMs: nanosToMs(readDurationNs(map['backoff'], `${path}.backoff`)),
+    }),
     ignoredMediaTypes: readStringList(map['ignoredmediatypes'], `${path}.ignoredmediatypes`),
     ignore: readIgnore(map['ignore'], `${path}.ignore`),
     ...readDelivery(map, path),
