@@ -4,7 +4,7 @@
  * needs even where Go does not: the name becomes part of Redis keys, and an invalid URL would
  * otherwise be retried for ever.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { endpointTiming } from '../sinks/defaults.js';
 import { DefaultRetryAfterMaxMs } from '../sinks/http-response.js';
@@ -68,7 +68,8 @@ function readTls(v: unknown, key: string, readText: ReadTextFile): TlsSettings {
     } catch (err) {
       throw new ConfigError(
         `${key}.${field}`,
-        `cannot read ${JSON.stringify(file)}: ${(err as Error).message}`,
+        `cannot read ${JSON.stringify(file)}: ${toError(err).message}`,
+        { cause: err },
       );
     }
   };

@@ -4,7 +4,7 @@
  * Any problem throws one ConfigError naming the key (or the variable) at fault.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
 import { parseNotifications } from './notifications.js';
 import { loadOwnSections } from './own-sections.js';
 import type { OwnSettings } from './own-sections.js';
@@ -41,16 +41,16 @@ export function readConfigFile(file: string): RawMap {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, `cannot read config file: ${(err as Error).message}`);
+    throw new ConfigError(file, `cannot read config file: ${toError(err).message}`, {
+      cause: err,
+    });
   }
   let doc: unknown;
   try {
     doc = file.endsWith('.json') ? JSON.parse(text) : parseGoYaml(text);
   } catch (err) {
-    throw new ConfigError(
-      file,
-      `invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
-    );
+    const what = file.endsWith('.json') ? 'JSON' : 'YAML';
+    throw new ConfigError(file, `invalid ${what}: ${toError(err).message}`, { cause: err });
   }
   if (doc === null || doc === undefined) return {};
   if (!isMap(doc)) throw new ConfigError(file, 'must contain a map of sections');

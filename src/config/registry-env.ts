@@ -6,7 +6,7 @@
  * 16). Applied to the raw section before it is parsed, so the values get exactly the same checks
  * as the file's; `provenance` lets an error name the variable instead.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
 import { ENDPOINT_KEYS } from './endpoint-schema.js';
 import { isMap } from './values.js';
 import { parseGoYamlValue } from './yaml.js';
@@ -126,7 +126,8 @@ function parseValue(env: string, text: string): unknown {
   try {
     return parseGoYamlValue(text);
   } catch (err) {
-    throw new ConfigError(env, `invalid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`);
+    const firstLine = toError(err).message.split('\n')[0] ?? '';
+    throw new ConfigError(env, `invalid YAML: ${firstLine}`, { cause: err });
   }
 }
 
@@ -171,5 +172,5 @@ export function attributeToEnv(
   if (best === undefined) return err;
   const problem = err.message.slice(err.key.length + 2);
   const where = err.key === best ? '' : ` (at ${err.key})`;
-  return new ConfigError(provenance.get(best) ?? err.key, `${problem}${where}`);
+  return new ConfigError(provenance.get(best) ?? err.key, `${problem}${where}`, { cause: err });
 }
