@@ -11,7 +11,8 @@ export type EndpointMediaType =
   | 'application/vnd.docker.distribution.events.v1+json'
   | 'application/vnd.docker.distribution.events.v2+json';
 
-export interface RedisSettings {
+/** regnotify's Redis (`redis:`); src/queue/connection.ts's RedisSettings is what a client needs. */
+export interface RedisConfig {
   /** '' = embedded redis-server started by `regnotify start`. */
   url: string;
   prefix: string;
@@ -102,13 +103,16 @@ export interface NotificationSettings {
 }
 
 export interface RegnotifyConfig {
-  redis: RedisSettings;
+  redis: RedisConfig;
   ingest: IngestSettings;
   workers: WorkerSettings;
   metrics: { addr: string; token: string; cacheMs: number };
   logging: { level: LogLevel };
   notifications: NotificationSettings;
 }
+
+/** regnotify's own sections, read through convict (./schema.ts). */
+export type OwnConfig = Omit<RegnotifyConfig, 'notifications'>;
 
 export interface LoadedConfig {
   config: RegnotifyConfig;

@@ -9,18 +9,15 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Scalar, ScalarTag } from 'yaml';
 import { RegnotifyError } from '../errors.js';
-import { GoScalar, isNullText } from './go-scalar.js';
+import { GoScalar, isNullText, YAML11_BOOLS } from './go-scalar.js';
 import type { GoTag } from './go-scalar.js';
-
-const TRUE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const FALSE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 
 const yaml11Bool: ScalarTag = {
   identify: (v) => typeof v === 'boolean',
   default: true,
   tag: 'tag:yaml.org,2002:bool',
-  test: new RegExp(`${TRUE.source}|${FALSE.source}`),
-  resolve: (s) => TRUE.test(s),
+  test: new RegExp(`^(?:${[...YAML11_BOOLS.keys()].join('|')})$`),
+  resolve: (s) => YAML11_BOOLS.get(s) === true,
 };
 
 /** yaml.v2 expands aliases too; past this many nodes a document is an alias bomb. */

@@ -44,6 +44,11 @@ describe('a file value at fault: the key and the problem, exactly', () => {
     ['redis:\n  foo:\n    bar: 1\n', `redis.foo: unknown key; known keys: ${REDIS_KEYS}`],
     ['redis:\n  __proto__: {x: 1}\n', `redis.__proto__: unknown key; known keys: ${REDIS_KEYS}`],
     ['redis:\n  constructor: 1\n', `redis.constructor: unknown key; known keys: ${REDIS_KEYS}`],
+    [
+      'redis:\n  constructor: {prototype: 1}\n',
+      `redis.constructor: unknown key; known keys: ${REDIS_KEYS}`,
+    ],
+    ['redis:\n  "a.b": 1\n', `redis.a.b: unknown key; known keys: ${REDIS_KEYS}`],
     ['redis:\n  url: http://x\n  uri: x\n', `redis.uri: unknown key; known keys: ${REDIS_KEYS}`],
     ['ingest: true\n', 'ingest: must be a map (file)'],
     ['ingest: [1]\n', 'ingest: must be a map (file)'],
@@ -89,6 +94,35 @@ describe('a file value at fault: the key and the problem, exactly', () => {
     const env = { REGNOTIFY_WORKERS_PREFETCH: 'x' };
     expect(errorOf({ file: file('redis:\n  uri: x\n'), env })).toBe(
       `redis.uri: unknown key; known keys: ${REDIS_KEYS}`,
+    );
+  });
+});
+
+describe('a file value is read as written (convict alone would read strings as variables)', () => {
+  it.each([
+    ['redis:\n  commandTimeoutMs: "5000"\n', 'redis.commandTimeoutMs: must be an integer >= 1'],
+    ['ingest:\n  enabled: "no"\n', 'ingest.enabled: must be a boolean (true or false)'],
+    ['workers:\n  endpoints: "a,b"\n', 'workers.endpoints: must be a list of strings'],
+    ['workers:\n  endpoints: a\n', 'workers.endpoints: must be a list of strings'],
+  ])('%j', (yaml, message) => {
+    expect(errorOf({ file: file(yaml), env: {} })).toBe(message);
+  });
+
+  it('in a JSON file too', () => {
+    const json = file('{"redis": {"commandTimeoutMs": "100"}}', 'json');
+    expect(errorOf({ file: json, env: {} })).toBe(
+      'redis.commandTimeoutMs: must be an integer >= 1',
+    );
+  });
+
+  it('a bad file value is an error even where a variable or an override replaces it', () => {
+    const bad = file('workers:\n  prefetch: 0\n');
+    const message = 'workers.prefetch: must be an integer from 1 to 1000';
+    expect(errorOf({ file: bad, env: { REGNOTIFY_WORKERS_PREFETCH: '5' } })).toBe(message);
+    expect(errorOf({ file: bad, env: {}, overrides: { workers: { prefetch: 5 } } })).toBe(message);
+    const env = { REGNOTIFY_REDIS_URL: 'redis://x' };
+    expect(errorOf({ file: file('redis:\n  url: {a: 1}\n'), env })).toBe(
+      'redis.url: must be a string',
     );
   });
 });

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  configSchemaDoc,
-  configSchemaRows,
-  loadConfig,
-  redactedConfig,
-  secretValues,
-} from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { configSchemaDoc, configSchemaRows } from '../../../src/config/schema-doc.js';
+import { redactedConfig, secretValues } from '../../../src/config/secrets.js';
 import { ENDPOINT_KEYS } from '../../../src/config/endpoint-schema.js';
 import { schemaLeaves } from '../../../src/config/schema.js';
 import { FORMATS } from '../../../src/config/formats.js';

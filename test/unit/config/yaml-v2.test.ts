@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { loadConfig } from '../../../src/config/index.js';
-import type { EndpointSettings, LoadOptions } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { EndpointSettings, LoadOptions } from '../../../src/config/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regnotify-yaml-v2-'));
 let n = 0;
