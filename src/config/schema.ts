@@ -17,7 +17,7 @@ export interface SchemaLeaf<T extends Value = Value> {
   format: FormatName | readonly T[];
   default: T;
   env: string;
-  /** Value is a secret: convict never shows it. */
+  /** A secret: ./secrets.ts scrubs it from logs and hides it when printed (a test checks). */
   sensitive?: boolean;
 }
 
