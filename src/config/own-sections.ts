@@ -3,8 +3,9 @@
  * the way it is designed to be used: the schema gives each key its default, format and variable;
  * `load` lays the file and the overrides over the defaults, and the REGNOTIFY_* environment
  * between them (each string coerced by its key's format); `validate({ allowed: 'strict' })`
- * refuses unknown keys and bad values. convict reports all problems in one text: the first
- * becomes one ConfigError naming the key, or the variable the bad value came from.
+ * refuses unknown keys and bad values, once for the file alone and once for the whole. convict
+ * reports all problems in one text: the first becomes one ConfigError naming the key, or the
+ * variable the bad value came from.
  */
 import convict from 'convict';
 import { ConfigError, toError } from '../errors.js';
@@ -164,7 +165,7 @@ export function loadOwnSections(
   const file = ownSections(doc, 'file');
   const forced = ownSections(overrides, 'overrides');
   // The file alone first: a bad value in it is an error even where a variable replaces it.
-  read(file, {});
+  if (Object.keys(file).length > 0) read(file, {});
   // Then the variables over it, but not those of keys the overrides set: overrides win.
   const vars: Record<string, string> = {};
   for (const [path, leaf] of LEAVES) {
