@@ -28,7 +28,8 @@ export type ReadTextFile = (path: string) => string;
 
 export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
-const MEDIA_TYPES: readonly string[] = ['', EventsMediaType, EventsMediaTypeV2];
+const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
+const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
 const MS_NS = 1_000_000;
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
@@ -101,18 +102,20 @@ function readIgnore(v: unknown, key: string): EndpointSettings['ignore'] {
 }
 
 function readDelivery(map: Record<string, unknown>, path: string) {
-  const mediaType = readString(map['mediatype'], `${path}.mediatype`);
-  if (!MEDIA_TYPES.includes(mediaType)) {
+  const text = readString(map['mediatype'], `${path}.mediatype`);
+  const mediaType = MEDIA_TYPES.find((t) => t === text);
+  if (mediaType === undefined) {
     throw new ConfigError(
       `${path}.mediatype`,
       `must be '', ${EventsMediaType} or ${EventsMediaTypeV2}`,
     );
   }
-  const ordering = readString(map['ordering'], `${path}.ordering`) || 'strict';
-  if (ordering !== 'strict' && ordering !== 'parallel') {
+  const orderingText = readString(map['ordering'], `${path}.ordering`) || 'strict';
+  const ordering = ORDERINGS.find((o) => o === orderingText);
+  if (ordering === undefined) {
     throw new ConfigError(
       `${path}.ordering`,
-      `must be strict or parallel, got ${JSON.stringify(ordering)}`,
+      `must be strict or parallel, got ${JSON.stringify(orderingText)}`,
     );
   }
   const concurrency = readRange(map['concurrency'], `${path}.concurrency`, 1, 1, 1000);
@@ -122,9 +125,9 @@ function readDelivery(map: Record<string, unknown>, path: string) {
   const maxAgeNs = readDurationNs(map['maxage'], `${path}.maxage`);
   if (maxAgeNs < 0) throw new ConfigError(`${path}.maxage`, 'must not be negative');
   return {
-    mediaType: mediaType as EndpointMediaType,
+    mediaType,
     maxBatch: readRange(map['maxbatch'], `${path}.maxbatch`, 1, 1, 1000),
-    ordering: ordering as EndpointSettings['ordering'],
+    ordering,
     concurrency,
     maxRetries: readRange(map['maxretries'], `${path}.maxretries`, 0, 0, Number.MAX_SAFE_INTEGER),
     maxAgeMs: nanosToMs(maxAgeNs),

@@ -46,14 +46,16 @@ function validateString(v: unknown): asserts v is string {
   if (typeof v !== 'string') fail('must be a string');
 }
 
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
 /** A list of strings; `each` checks every item. In a variable: a comma list. */
 function list(each?: (item: string) => void): ValueFormat {
   return {
     validate: (v) => {
-      if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
-        fail('must be a list of strings');
-      }
-      if (each) (v as string[]).forEach(each);
+      if (!isStringList(v)) fail('must be a list of strings');
+      if (each) v.forEach(each);
     },
     coerce: (s) =>
       s

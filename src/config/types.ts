@@ -3,13 +3,12 @@
  * Where each value comes from and what it means is documented in ./schema.ts and
  * ./endpoint-schema.ts (the schema is the documentation).
  */
+import type { EventsMediaTypeName } from '../events/types.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export type EndpointMediaType =
-  | ''
-  | 'application/vnd.docker.distribution.events.v1+json'
-  | 'application/vnd.docker.distribution.events.v2+json';
+/** '' = the media type the event was received with. */
+export type EndpointMediaType = '' | EventsMediaTypeName;
 
 /** regnotify's Redis (`redis:`); src/queue/connection.ts's RedisSettings is what a client needs. */
 export interface RedisConfig {
