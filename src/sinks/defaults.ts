@@ -1,7 +1,8 @@
 /**
- * The endpoint defaults of distribution's notifications/endpoint.go (`defaults()`, v2.8; see
- * docs/compatibility.md §5): a timeout, threshold or backoff that is unset, zero or negative
- * takes these. The one source for the config loader, the in-memory Endpoint and the HTTP sink.
+ * The endpoint defaults of distribution's notifications/endpoint.go (`Endpoint.defaults()`, the
+ * same from v2.7 to v3.1; see docs/compatibility.md §5): a timeout, threshold or backoff that is
+ * unset, zero or negative takes these. The one source for the config loader, the in-memory
+ * Endpoint and the HTTP sink.
  */
 
 /** Timeout of one HTTP attempt (Go: 1 * time.Second). */
