@@ -61,8 +61,8 @@ export class TooManyEventsError extends RegnotifyError {
 /** A configuration value that cannot be used. `key` is the dotted path of the offending key. */
 export class ConfigError extends RegnotifyError {
   readonly key: string;
-  constructor(key: string, problem: string) {
-    super('ERR_CONFIG', `${key}: ${problem}`);
+  constructor(key: string, problem: string, options?: { cause?: unknown }) {
+    super('ERR_CONFIG', `${key}: ${problem}`, options);
     this.key = key;
   }
 }

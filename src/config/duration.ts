@@ -3,6 +3,7 @@
  * nanoseconds, a string is parsed like `time.ParseDuration`. The arithmetic is done in BigInt so
  * the overflow rules and the rounding of fractions are Go's, bit for bit.
  */
+import { RegnotifyError } from '../errors.js';
 
 const NS = 1n;
 const US = 1_000n;
@@ -25,10 +26,12 @@ const UNITS: ReadonlyMap<string, bigint> = new Map([
 const MAX_ABS = 1n << 63n; // |math.MinInt64|; the positive bound is one less
 
 /** Thrown by parseGoDuration; the message starts with `invalid duration "<input>"`. */
-export class GoDurationError extends Error {
+export class GoDurationError extends RegnotifyError {
   constructor(input: string, detail?: string) {
-    super(`invalid duration ${JSON.stringify(input)}${detail ? `: ${detail}` : ''}`);
-    this.name = 'GoDurationError';
+    super(
+      'ERR_GO_DURATION',
+      `invalid duration ${JSON.stringify(input)}${detail ? `: ${detail}` : ''}`,
+    );
   }
 }
 

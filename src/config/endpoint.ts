@@ -4,8 +4,10 @@
  * needs even where Go does not: the name becomes part of Redis keys, and an invalid URL would
  * otherwise be retried for ever.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
+import { endpointTiming } from '../sinks/defaults.js';
+import { DefaultRetryAfterMaxMs } from '../sinks/http-response.js';
 import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './endpoint-schema.js';
@@ -26,18 +28,10 @@ export type ReadTextFile = (path: string) => string;
 
 export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
-const MEDIA_TYPES: readonly string[] = ['', EventsMediaType, EventsMediaTypeV2];
-const DEFAULT_TIMEOUT_NS = 1_000_000_000;
-const DEFAULT_THRESHOLD = 10;
-const DEFAULT_BACKOFF_NS = 1_000_000_000;
+const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
+const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
 const MS_NS = 1_000_000;
-const DEFAULT_RETRY_AFTER_MAX_NS = 5 * 60 * 1000 * MS_NS;
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
-
-/** Go's endpoint defaults(): unset or <= 0 → the default. */
-function goDefault(v: number, def: number): number {
-  return v > 0 ? v : def;
-}
 
 function readRange(v: unknown, key: string, def: number, min: number, max: number): number {
   const n = v === undefined || v === null ? def : readInt(v, key);
@@ -47,7 +41,7 @@ function readRange(v: unknown, key: string, def: number, min: number, max: numbe
 
 /** `retryaftermax`: unset → 5m; otherwise 1ms to 24h (0 would turn Retry-After off unsaid). */
 function readRetryAfterMax(v: unknown, key: string): number {
-  if (v === undefined || v === null) return nanosToMs(DEFAULT_RETRY_AFTER_MAX_NS);
+  if (v === undefined || v === null) return DefaultRetryAfterMaxMs;
   const ns = readDurationNs(v, key);
   if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
     throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
@@ -75,7 +69,8 @@ function readTls(v: unknown, key: string, readText: ReadTextFile): TlsSettings {
     } catch (err) {
       throw new ConfigError(
         `${key}.${field}`,
-        `cannot read ${JSON.stringify(file)}: ${(err as Error).message}`,
+        `cannot read ${JSON.stringify(file)}: ${toError(err).message}`,
+        { cause: err },
       );
     }
   };
@@ -107,18 +102,20 @@ function readIgnore(v: unknown, key: string): EndpointSettings['ignore'] {
 }
 
 function readDelivery(map: Record<string, unknown>, path: string) {
-  const mediaType = readString(map['mediatype'], `${path}.mediatype`);
-  if (!MEDIA_TYPES.includes(mediaType)) {
+  const text = readString(map['mediatype'], `${path}.mediatype`);
+  const mediaType = MEDIA_TYPES.find((t) => t === text);
+  if (mediaType === undefined) {
     throw new ConfigError(
       `${path}.mediatype`,
       `must be '', ${EventsMediaType} or ${EventsMediaTypeV2}`,
     );
   }
-  const ordering = readString(map['ordering'], `${path}.ordering`) || 'strict';
-  if (ordering !== 'strict' && ordering !== 'parallel') {
+  const orderingText = readString(map['ordering'], `${path}.ordering`) || 'strict';
+  const ordering = ORDERINGS.find((o) => o === orderingText);
+  if (ordering === undefined) {
     throw new ConfigError(
       `${path}.ordering`,
-      `must be strict or parallel, got ${JSON.stringify(ordering)}`,
+      `must be strict or parallel, got ${JSON.stringify(orderingText)}`,
     );
   }
   const concurrency = readRange(map['concurrency'], `${path}.concurrency`, 1, 1, 1000);
@@ -128,9 +125,9 @@ function readDelivery(map: Record<string, unknown>, path: string) {
   const maxAgeNs = readDurationNs(map['maxage'], `${path}.maxage`);
   if (maxAgeNs < 0) throw new ConfigError(`${path}.maxage`, 'must not be negative');
   return {
-    mediaType: mediaType as EndpointMediaType,
+    mediaType,
     maxBatch: readRange(map['maxbatch'], `${path}.maxbatch`, 1, 1, 1000),
-    ordering: ordering as EndpointSettings['ordering'],
+    ordering,
     concurrency,
     maxRetries: readRange(map['maxretries'], `${path}.maxretries`, 0, 0, Number.MAX_SAFE_INTEGER),
     maxAgeMs: nanosToMs(maxAgeNs),
@@ -163,13 +160,12 @@ export function parseEndpoint(
     url,
     disabled,
     headers: readHeaders(map['headers'], `${path}.headers`),
-    timeoutMs: nanosToMs(
-      goDefault(readDurationNs(map['timeout'], `${path}.timeout`), DEFAULT_TIMEOUT_NS),
-    ),
-    threshold: goDefault(readInt(map['threshold'], `${path}.threshold`), DEFAULT_THRESHOLD),
-    backoffMs: nanosToMs(
-      goDefault(readDurationNs(map['backoff'], `${path}.backoff`), DEFAULT_BACKOFF_NS),
-    ),
+    // Rounding up keeps a positive duration positive, so only unset, 0 and < 0 get the default.
+    ...endpointTiming({
+      timeoutMs: nanosToMs(readDurationNs(map['timeout'], `${path}.timeout`)),
+      threshold: readInt(map['threshold'], `${path}.threshold`),
+      backoffMs: nanosToMs(readDurationNs(map['backoff'], `${path}.backoff`)),
+    }),
     ignoredMediaTypes: readStringList(map['ignoredmediatypes'], `${path}.ignoredmediatypes`),
     ignore: readIgnore(map['ignore'], `${path}.ignore`),
     ...readDelivery(map, path),

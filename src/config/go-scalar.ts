@@ -31,13 +31,20 @@ export type GoResolved =
   | { kind: 'str' }
   | { kind: 'invalid'; problem: string };
 
-const words = (list: string, value: boolean | null | number): [string, typeof value][] =>
-  list.split(' ').map((w) => [w, value]);
+const words = <T>(list: string, value: T): [string, T][] => list.split(' ').map((w) => [w, value]);
 
-/** resolve.go's resolveMap: the YAML 1.1 words (looked up before any number syntax). */
-const WORDS: ReadonlyMap<string, boolean | null | number> = new Map([
+/**
+ * YAML 1.1's booleans, as resolve.go's resolveMap lists them: the one table of them, also used
+ * for regnotify's own sections (./yaml.ts) and their REGNOTIFY_* variables (./formats.ts).
+ */
+export const YAML11_BOOLS: ReadonlyMap<string, boolean> = new Map([
   ...words('y Y yes Yes YES true True TRUE on On ON', true),
   ...words('n N no No NO false False FALSE off Off OFF', false),
+]);
+
+/** resolve.go's resolveMap: the YAML 1.1 words (looked up before any number syntax). */
+const WORDS = new Map<string, boolean | null | number>([
+  ...YAML11_BOOLS,
   ...words('~ null Null NULL', null),
   ...words('.nan .NaN .NAN', Number.NaN),
   ...words('.inf .Inf .INF +.inf +.Inf +.INF', Number.POSITIVE_INFINITY),

@@ -4,36 +4,27 @@
  * Any problem throws one ConfigError naming the key (or the variable) at fault.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
 import { parseNotifications } from './notifications.js';
 import { loadOwnSections } from './own-sections.js';
-import type { OwnSettings } from './own-sections.js';
 import { applyRegistryEnv, attributeToEnv } from './registry-env.js';
-import { OWN_SECTIONS } from './schema.js';
-import type { LoadedConfig, LoadOptions, NotificationSettings } from './types.js';
-import { isMap, readMap } from './values.js';
+import { configSchema } from './schema.js';
+import type { LoadedConfig, LoadOptions, NotificationSettings, OwnConfig } from './types.js';
+import { isMap, mergeMaps, readMap } from './values.js';
 import { parseGoYaml } from './yaml.js';
 import type { RawMap } from './values.js';
 
+const words = (list: string): ReadonlySet<string> => new Set(list.split(' '));
+
 /** Top-level sections of a registry's config.yml (v2 and v3): theirs, silently ignored. */
-const REGISTRY_SECTIONS = new Set([
-  'version',
-  'log',
-  'loglevel',
-  'storage',
-  'auth',
-  'middleware',
-  'http',
-  'notifications',
-  'redis',
-  'reporting',
-  'health',
-  'proxy',
-  'validation',
-  'compatibility',
-  'policy',
-  'catalog',
-]);
+const REGISTRY_SECTIONS = words(
+  'version log loglevel storage auth middleware http notifications redis reporting health proxy validation compatibility policy catalog',
+);
+
+/** Keys of the registry's own top-level `redis:` (its blob descriptor cache), v2 and v3. */
+const REGISTRY_REDIS_KEYS = words(
+  'addr addrs db dialtimeout readtimeout writetimeout pool tls username clientname',
+);
 
 /** Parse the file: `.json` as JSON, anything else as YAML (read as the registry's yaml.v2 does). */
 export function readConfigFile(file: string): RawMap {
@@ -41,16 +32,16 @@ export function readConfigFile(file: string): RawMap {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, `cannot read config file: ${(err as Error).message}`);
+    throw new ConfigError(file, `cannot read config file: ${toError(err).message}`, {
+      cause: err,
+    });
   }
   let doc: unknown;
   try {
     doc = file.endsWith('.json') ? JSON.parse(text) : parseGoYaml(text);
   } catch (err) {
-    throw new ConfigError(
-      file,
-      `invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
-    );
+    const what = file.endsWith('.json') ? 'JSON' : 'YAML';
+    throw new ConfigError(file, `invalid ${what}: ${toError(err).message}`, { cause: err });
   }
   if (doc === null || doc === undefined) return {};
   if (!isMap(doc)) throw new ConfigError(file, 'must contain a map of sections');
@@ -58,7 +49,7 @@ export function readConfigFile(file: string): RawMap {
 }
 
 function warnUnknownSections(doc: RawMap, warnings: string[]): void {
-  const ours = new Set<string>(OWN_SECTIONS);
+  const ours = new Set(Object.keys(configSchema));
   for (const key of Object.keys(doc)) {
     if (!ours.has(key) && !REGISTRY_SECTIONS.has(key)) {
       warnings.push(
@@ -68,13 +59,15 @@ function warnUnknownSections(doc: RawMap, warnings: string[]): void {
   }
 }
 
-/** Maps merge key by key; anything else (lists included) is replaced. */
-function mergeRaw(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (!isMap(base) || !isMap(over)) return over;
-  const out: RawMap = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeRaw(base[k], v);
-  return out;
+/** `doc` without a registry's own `redis:` (its cache, not regnotify's Redis), with a warning. */
+function withoutRegistryRedis(doc: RawMap, warnings: string[]): RawMap {
+  const { redis, ...rest } = doc;
+  const key = isMap(redis) ? Object.keys(redis).find((k) => REGISTRY_REDIS_KEYS.has(k)) : undefined;
+  if (key === undefined) return doc;
+  warnings.push(
+    `redis: looks like the registry's own redis section (has "${key}"); ignored — set regnotify's Redis with REGNOTIFY_REDIS_URL or a separate file`,
+  );
+  return rest;
 }
 
 function loadNotifications(
@@ -84,7 +77,7 @@ function loadNotifications(
   warnings: string[],
 ): NotificationSettings {
   const fromEnv = applyRegistryEnv(readMap(doc['notifications'], 'notifications'), env, warnings);
-  const section = mergeRaw(fromEnv.section, overrides['notifications']);
+  const section = mergeMaps(fromEnv.section, overrides['notifications']);
   try {
     return parseNotifications(section, warnings, (path) => readFileSync(path, 'utf8'));
   } catch (err) {
@@ -92,7 +85,7 @@ function loadNotifications(
   }
 }
 
-function checkWorkerEndpoints(own: OwnSettings, notifications: NotificationSettings): void {
+function checkWorkerEndpoints(own: OwnConfig, notifications: NotificationSettings): void {
   const names = new Set(notifications.endpoints.map((e) => e.name));
   own.workers.endpoints.forEach((name, i) => {
     if (!names.has(name)) {
@@ -110,7 +103,11 @@ export function loadConfig(options: LoadOptions = {}): LoadedConfig {
   const doc = options.file !== undefined ? readConfigFile(options.file) : {};
   warnUnknownSections(doc, warnings);
   const overrides = readMap(options.overrides, 'overrides');
-  const own = loadOwnSections(doc, overrides, env, warnings);
+  const own = loadOwnSections(
+    withoutRegistryRedis(doc, warnings),
+    withoutRegistryRedis(overrides, warnings),
+    env,
+  );
   const notifications = loadNotifications(doc, overrides, env, warnings);
   checkWorkerEndpoints(own, notifications);
   return {

@@ -1,95 +1,118 @@
 /**
- * regnotify's own top-level sections (redis, ingest, workers, metrics, logging) through convict:
- * defaults < file < REGNOTIFY_* environment < overrides. Unknown keys are errors naming the key,
- * and every error names where the bad value came from (the key path, or the variable).
+ * regnotify's own top-level sections (redis, ingest, workers, metrics, logging), read by convict
+ * the way it is designed to be used: the schema gives each key its default, format and variable;
+ * `load` lays the file and the overrides over the defaults, and the REGNOTIFY_* environment
+ * between them (each string coerced by its key's format); `validate({ allowed: 'strict' })`
+ * refuses unknown keys and bad values, once for the file alone and once for the whole. convict
+ * reports all problems in one text: the first becomes one ConfigError naming the key, or the
+ * variable the bad value came from.
  */
 import convict from 'convict';
-import { ConfigError } from '../errors.js';
-import { FORMATS, registerFormats } from './formats.js';
-import { configSchema, isLeaf, OWN_SECTIONS, schemaLeaves } from './schema.js';
-import type { SchemaLeaf, SchemaNode } from './schema.js';
-import type { RegnotifyConfig } from './types.js';
-import { isMap, rejectUnknownKeys } from './values.js';
+import { ConfigError, toError } from '../errors.js';
+import { FORMATS, formatProblem, readsText } from './formats.js';
+import { configSchema, isLeaf, schemaLeaves } from './schema.js';
+import type { SchemaLeaf, SchemaTree } from './schema.js';
+import type { OwnConfig } from './types.js';
+import { isMap, mergeMaps, unknownKeyError } from './values.js';
 import type { RawMap } from './values.js';
 
-export type OwnSettings = Omit<RegnotifyConfig, 'notifications'>;
+convict.addFormats(FORMATS);
 
-/** Keys of the registry's own top-level `redis:` (its blob descriptor cache), v2 and v3. */
-const REGISTRY_REDIS_KEYS = new Set([
-  'addr',
-  'addrs',
-  'db',
-  'dialtimeout',
-  'readtimeout',
-  'writetimeout',
-  'pool',
-  'tls',
-  'username',
-  'clientname',
-]);
+const LEAVES = new Map(schemaLeaves());
 
-function validateLeaf(leaf: SchemaLeaf, value: unknown): string | undefined {
-  try {
-    if (typeof leaf.format === 'string') FORMATS[leaf.format]?.validate(value);
-    else if (!leaf.format.includes(value as string)) {
-      return `must be one of ${leaf.format.join(', ')}, got ${JSON.stringify(value)}`;
-    }
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
+function childOf(node: SchemaTree, key: string): SchemaLeaf | SchemaTree | undefined {
+  return Object.hasOwn(node, key) ? node[key] : undefined;
+}
+
+function valueAt(tree: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((v, key) => (isMap(v) ? v[key] : undefined), tree);
 }
 
 /**
- * Check a file-shaped section against the schema and flatten it to [path, value] pairs.
- * `null` (an empty key) means "not set", as in the registry's YAML.
+ * `raw` as convict can take it: nulls dropped (an empty key is "not set", as in the registry's
+ * YAML); a map wherever the schema has a section (given a scalar there, convict would put it in
+ * place of the section and call every key under it missing); no key convict cannot take as
+ * written (`load` drops `__proto__` and `constructor` unsaid, `.` separates its paths); and no
+ * string where a format reads strings: convict would read it as it reads a variable's text, but
+ * YAML and JSON have types, and `"5000"` or `"no"` there is not the number or the boolean.
  */
-function flattenChecked(
-  raw: RawMap,
-  node: SchemaNode,
-  path: string,
-  out: [string, unknown][],
-): void {
-  rejectUnknownKeys(raw, new Set(Object.keys(node)), path);
+function shaped(raw: RawMap, node: SchemaTree, path: string): RawMap {
+  const out: RawMap = {};
   for (const [key, value] of Object.entries(raw)) {
-    const child = node[key];
-    const childPath = `${path}.${key}`;
-    if (child === undefined || value === null || value === undefined) continue;
-    if (isLeaf(child)) {
-      const problem = validateLeaf(child, value);
-      if (problem) throw new ConfigError(childPath, problem);
-      out.push([childPath, value]);
-    } else if (isMap(value)) {
-      flattenChecked(value, child, childPath, out);
-    } else {
-      throw new ConfigError(childPath, `must be a map, got ${JSON.stringify(value)}`);
+    const child = childOf(node, key);
+    const at = `${path}.${key}`;
+    if (!child && /^(?:__proto__|constructor)$|\./.test(key)) {
+      throw unknownKeyError(key, Object.keys(node), path);
     }
-  }
-}
-
-/** [path, value] pairs of regnotify's sections of a file-shaped object. */
-function ownValues(doc: RawMap, origin: string, warnings: string[]): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (const section of OWN_SECTIONS) {
-    const raw = doc[section];
-    if (raw === null || raw === undefined) continue;
-    if (!isMap(raw)) throw new ConfigError(section, `must be a map (${origin})`);
-    const registryKey =
-      section === 'redis' ? Object.keys(raw).find((k) => REGISTRY_REDIS_KEYS.has(k)) : undefined;
-    if (registryKey !== undefined) {
-      // A registry config.yml's own `redis:` (its cache), not ours: leave it to the registry.
-      warnings.push(
-        `redis: looks like the registry's own redis section (has "${registryKey}"); ignored — set regnotify's Redis with REGNOTIFY_REDIS_URL or a separate file`,
-      );
-      continue;
+    if (value === null || value === undefined) continue;
+    if (child && isLeaf(child) && typeof value === 'string' && readsText(child.format)) {
+      throw new ConfigError(at, formatProblem(child.format, value) ?? 'must not be a string');
     }
-    const node = configSchema[section];
-    if (node && !isLeaf(node)) flattenChecked(raw, node, section, out);
+    if (!child || isLeaf(child)) out[key] = value;
+    else if (isMap(value)) out[key] = shaped(value, child, at);
+    else throw new ConfigError(at, `must be a map, got ${JSON.stringify(value)}`);
   }
   return out;
 }
 
-function crossChecks(c: OwnSettings): void {
+/** regnotify's sections of a file-shaped object (`origin` says which, in errors). */
+function ownSections(doc: RawMap, origin: string): RawMap {
+  const out: RawMap = {};
+  for (const [section, node] of Object.entries(configSchema)) {
+    const raw = doc[section];
+    if (raw === null || raw === undefined) continue;
+    if (!isMap(raw)) throw new ConfigError(section, `must be a map (${origin})`);
+    out[section] = shaped(raw, node, section);
+  }
+  return out;
+}
+
+/** Where the values convict validated came from, to name the one at fault. */
+interface Sources {
+  vars: Readonly<Record<string, string>>;
+  values: unknown;
+}
+
+/** The value at `path` is bad: the key and the problem, or the variable if it set the value. */
+function badValue(path: string, leaf: SchemaLeaf, s: Sources, reported: string): ConfigError {
+  const problem = formatProblem(leaf.format, valueAt(s.values, path)) ?? reported;
+  return s.vars[leaf.env] !== undefined
+    ? new ConfigError(leaf.env, `${problem} (${path})`)
+    : new ConfigError(path, problem);
+}
+
+/** A path the schema does not have: its first unknown key, or the key given a map as value. */
+function undeclared(path: string, s: Sources, reported: string): ConfigError {
+  const keys = path.split('.');
+  let node: SchemaTree = configSchema;
+  for (const [i, key] of keys.entries()) {
+    const child = childOf(node, key);
+    if (!child) return unknownKeyError(key, Object.keys(node), keys.slice(0, i).join('.'));
+    if (isLeaf(child)) return badValue(keys.slice(0, i + 1).join('.'), child, s, reported);
+    node = child;
+  }
+  return new ConfigError(path, reported);
+}
+
+/**
+ * The first problem of convict's report (convict 6.2.5, src/main.js `validate`: a line each,
+ * `<path>: <problem>…` or `configuration param '<path>' not declared in the schema`), an unknown
+ * key first: it is most often a typo, which may explain the rest.
+ */
+function firstProblem(report: string, s: Sources): ConfigError {
+  const lines = report.split('\n');
+  for (const line of lines) {
+    const path = /^configuration param '(.+)' not declared in the schema$/.exec(line)?.[1];
+    if (path !== undefined) return undeclared(path, s, line);
+  }
+  for (const line of lines) {
+    const [path, leaf] = [...LEAVES].find(([p]) => line.startsWith(`${p}: `)) ?? [];
+    if (path !== undefined && leaf !== undefined) return badValue(path, leaf, s, line);
+  }
+  return new ConfigError('config', report);
+}
+
+function crossChecks(c: OwnConfig): void {
   if (c.redis.cluster.nodes.length > 0 && c.redis.sentinel.sentinels.length > 0) {
     throw new ConfigError(
       'redis.cluster.nodes',
@@ -121,49 +144,35 @@ function crossChecks(c: OwnSettings): void {
   }
 }
 
+/** `tree` over the defaults, `vars` over it, validated. */
+function read(tree: unknown, vars: Record<string, string>): OwnConfig {
+  // convict reads process.env and process.argv unless given others: give it ours, always.
+  const cfg = convict<OwnConfig>(configSchema, { env: vars, args: [] });
+  cfg.load(tree);
+  try {
+    cfg.validate({ allowed: 'strict' });
+  } catch (err) {
+    throw firstProblem(toError(err).message, { vars, values: cfg.get() });
+  }
+  return cfg.get();
+}
+
 export function loadOwnSections(
   doc: RawMap,
   overrides: RawMap,
   env: Record<string, string | undefined>,
-  warnings: string[],
-): OwnSettings {
-  registerFormats();
-  const fromFile = ownValues(doc, 'file', warnings);
-  const fromOverrides = ownValues(overrides, 'overrides', warnings);
-  const defined = Object.fromEntries(
-    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),
-  );
-  // convict reads process.env and process.argv unless told otherwise: give it ours, always.
-  const cfg = convict<OwnSettings>(configSchema as convict.Schema<OwnSettings>, {
-    env: defined,
-    args: [],
-  });
-  const fileTree: RawMap = {};
-  for (const [path, value] of fromFile) setPath(fileTree, path, value);
-  cfg.load(fileTree); // convict re-applies the environment after the file
-  for (const [path, value] of fromOverrides) cfg.set(path, value);
-  const overridden = new Set(fromOverrides.map(([p]) => p));
-  for (const [path, leaf] of schemaLeaves()) {
-    const problem = validateLeaf(leaf, cfg.get(path as never));
-    if (problem === undefined) continue;
-    const fromEnv = !overridden.has(path) && defined[leaf.env] !== undefined;
-    throw fromEnv
-      ? new ConfigError(leaf.env, `${problem} (${path})`)
-      : new ConfigError(path, problem);
+): OwnConfig {
+  const file = ownSections(doc, 'file');
+  const forced = ownSections(overrides, 'overrides');
+  // The file alone first: a bad value in it is an error even where a variable replaces it.
+  if (Object.keys(file).length > 0) read(file, {});
+  // Then the variables over it, but not those of keys the overrides set: overrides win.
+  const vars: Record<string, string> = {};
+  for (const [path, leaf] of LEAVES) {
+    const text = env[leaf.env];
+    if (text !== undefined && valueAt(forced, path) === undefined) vars[leaf.env] = text;
   }
-  const settings = cfg.getProperties();
-  crossChecks(settings);
-  return settings;
-}
-
-function setPath(tree: RawMap, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = tree;
-  for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    const child: RawMap = isMap(next) ? next : {};
-    node[part] = child;
-    node = child;
-  }
-  node[parts[parts.length - 1] ?? ''] = value;
+  const own = read(mergeMaps(file, forced), vars);
+  crossChecks(own);
+  return own;
 }

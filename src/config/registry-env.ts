@@ -6,35 +6,37 @@
  * 16). Applied to the raw section before it is parsed, so the values get exactly the same checks
  * as the file's; `provenance` lets an error name the variable instead.
  */
-import { ConfigError } from '../errors.js';
-import { ENDPOINT_KEYS } from './endpoint-schema.js';
+import { ConfigError, toError } from '../errors.js';
+import { ENDPOINT_KEYS, SECTION_KEYS } from './endpoint-schema.js';
+import type { NotificationKey } from './endpoint-schema.js';
 import { isMap } from './values.js';
 import { parseGoYamlValue } from './yaml.js';
 
 const PREFIX = 'REGISTRY_NOTIFICATIONS';
 
-type Spec =
-  | { kind: 'value' }
-  | { kind: 'list'; item: Spec }
-  | { kind: 'struct'; fields: Map<string, { key: string; spec: Spec }> };
+type Struct = { kind: 'struct'; fields: Map<string, { key: string; spec: Spec }> };
+type Spec = { kind: 'value' } | { kind: 'list'; item: Spec } | Struct;
 
-function struct(): Extract<Spec, { kind: 'struct' }> {
-  return { kind: 'struct', fields: new Map() };
-}
-
-/** The endpoint's field tree, from the key table: `ignore.actions` → IGNORE → ACTIONS. */
-function endpointSpec(): Spec {
-  const root = struct();
-  for (const { key } of ENDPOINT_KEYS) {
-    let node = root;
+/**
+ * The Go field tree of a key table: `ignore.actions` (IGNORE_ACTIONS) → IGNORE → ACTIONS, and
+ * `events.includereferences` (EVENTCONFIG_INCLUDEREFERENCES) → EVENTCONFIG → INCLUDEREFERENCES.
+ */
+function structOf(keys: readonly NotificationKey[]): Struct {
+  const root: Struct = { kind: 'struct', fields: new Map() };
+  for (const { key, field } of keys) {
     const parts = key.split('.');
+    const names = field.split('_');
+    let node = root;
     parts.forEach((part, i) => {
-      const upper = part.toUpperCase();
+      const name = names[i] ?? part.toUpperCase();
       const last = i === parts.length - 1;
-      let entry = node.fields.get(upper);
+      let entry = node.fields.get(name);
       if (!entry) {
-        entry = { key: part, spec: last ? { kind: 'value' } : struct() };
-        node.fields.set(upper, entry);
+        entry = {
+          key: part,
+          spec: last ? { kind: 'value' } : { kind: 'struct', fields: new Map() },
+        };
+        node.fields.set(name, entry);
       }
       if (entry.spec.kind === 'struct') node = entry.spec;
     });
@@ -42,24 +44,11 @@ function endpointSpec(): Spec {
   return root;
 }
 
-const SECTION_SPEC: Spec = {
-  kind: 'struct',
-  fields: new Map([
-    [
-      'EVENTCONFIG',
-      {
-        key: 'events',
-        spec: {
-          kind: 'struct',
-          fields: new Map([
-            ['INCLUDEREFERENCES', { key: 'includereferences', spec: { kind: 'value' } }],
-          ]),
-        },
-      },
-    ],
-    ['ENDPOINTS', { key: 'endpoints', spec: { kind: 'list', item: endpointSpec() } }],
-  ]),
-};
+const SECTION_SPEC = structOf(SECTION_KEYS);
+SECTION_SPEC.fields.set('ENDPOINTS', {
+  key: 'endpoints',
+  spec: { kind: 'list', item: structOf(ENDPOINT_KEYS) },
+});
 
 export interface RegistryEnvResult {
   /** The raw notifications section with the overrides applied (a new object). */
@@ -126,7 +115,8 @@ function parseValue(env: string, text: string): unknown {
   try {
     return parseGoYamlValue(text);
   } catch (err) {
-    throw new ConfigError(env, `invalid YAML: ${(err as Error).message.split('\n')[0] ?? ''}`);
+    const firstLine = toError(err).message.split('\n')[0] ?? '';
+    throw new ConfigError(env, `invalid YAML: ${firstLine}`, { cause: err });
   }
 }
 
@@ -171,5 +161,5 @@ export function attributeToEnv(
   if (best === undefined) return err;
   const problem = err.message.slice(err.key.length + 2);
   const where = err.key === best ? '' : ` (at ${err.key})`;
-  return new ConfigError(provenance.get(best) ?? err.key, `${problem}${where}`);
+  return new ConfigError(provenance.get(best) ?? err.key, `${problem}${where}`, { cause: err });
 }

@@ -3,31 +3,41 @@
  * its doc, format, default and environment variable. The `notifications:` section is the
  * registry's and is described in ./endpoint-schema.ts. Keys are written in YAML exactly as
  * they appear here (camelCase); environment variables are REGNOTIFY_ + the upper-cased path.
+ * The schema is typed by the config it describes (./types.ts), so the compiler checks that every
+ * key is there, with a default of its type, and nothing else.
  */
+import type { FormatName } from './formats.js';
+import type { OwnConfig } from './types.js';
 
-export interface SchemaLeaf {
+type Value = string | number | boolean | readonly string[];
+
+export interface SchemaLeaf<T extends Value = Value> {
   doc: string;
   /** A name from ./formats.ts, or the list of allowed values. */
-  format: string | readonly string[];
-  default: unknown;
+  format: FormatName | readonly T[];
+  default: T;
   env: string;
-  /** Value is a secret: redacted when printed, scrubbed from logs. */
+  /** A secret: ./secrets.ts scrubs it from logs and hides it when printed (a test checks). */
   sensitive?: boolean;
 }
 
-export interface SchemaNode {
-  [key: string]: SchemaLeaf | SchemaNode;
+/** The schema of a config of type T: a leaf for each value, a subtree for each section. */
+export type Schema<T> = {
+  [K in keyof T]: T[K] extends Value ? SchemaLeaf<T[K]> : Schema<T[K]>;
+};
+
+/** Any subtree of a schema, walked without its type. */
+export interface SchemaTree {
+  [key: string]: SchemaLeaf | SchemaTree;
 }
 
-export function isLeaf(node: SchemaLeaf | SchemaNode): node is SchemaLeaf {
+export function isLeaf(node: SchemaLeaf | SchemaTree): node is SchemaLeaf {
   return 'default' in node && 'doc' in node;
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const OWN_SECTIONS = ['redis', 'ingest', 'workers', 'metrics', 'logging'] as const;
-
-export const configSchema: SchemaNode = {
+export const configSchema: Schema<OwnConfig> = {
   redis: {
     url: {
       doc: "Redis to keep the queues in, redis:// or rediss:// (user/password may be in the URL). '' = an embedded redis-server started by `regnotify start` (see redis.embedded).",
@@ -288,12 +298,9 @@ export const configSchema: SchemaNode = {
 };
 
 /** Every leaf of a schema with its dotted path, in declaration order. */
-export function schemaLeaves(node: SchemaNode = configSchema, prefix = ''): [string, SchemaLeaf][] {
-  const out: [string, SchemaLeaf][] = [];
-  for (const [key, child] of Object.entries(node)) {
+export function schemaLeaves(node: SchemaTree = configSchema, prefix = ''): [string, SchemaLeaf][] {
+  return Object.entries(node).flatMap(([key, child]): [string, SchemaLeaf][] => {
     const path = prefix ? `${prefix}.${key}` : key;
-    if (isLeaf(child)) out.push([path, child]);
-    else out.push(...schemaLeaves(child, path));
-  }
-  return out;
+    return isLeaf(child) ? [[path, child]] : schemaLeaves(child, path);
+  });
 }

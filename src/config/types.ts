@@ -3,15 +3,15 @@
  * Where each value comes from and what it means is documented in ./schema.ts and
  * ./endpoint-schema.ts (the schema is the documentation).
  */
+import type { EventsMediaTypeName } from '../events/types.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export type EndpointMediaType =
-  | ''
-  | 'application/vnd.docker.distribution.events.v1+json'
-  | 'application/vnd.docker.distribution.events.v2+json';
+/** '' = the media type the event was received with. */
+export type EndpointMediaType = '' | EventsMediaTypeName;
 
-export interface RedisSettings {
+/** regnotify's Redis (`redis:`); src/queue/connection.ts's RedisSettings is what a client needs. */
+export interface RedisConfig {
   /** '' = embedded redis-server started by `regnotify start`. */
   url: string;
   prefix: string;
@@ -102,13 +102,16 @@ export interface NotificationSettings {
 }
 
 export interface RegnotifyConfig {
-  redis: RedisSettings;
+  redis: RedisConfig;
   ingest: IngestSettings;
   workers: WorkerSettings;
   metrics: { addr: string; token: string; cacheMs: number };
   logging: { level: LogLevel };
   notifications: NotificationSettings;
 }
+
+/** regnotify's own sections, read through convict (./schema.ts). */
+export type OwnConfig = Omit<RegnotifyConfig, 'notifications'>;
 
 export interface LoadedConfig {
   config: RegnotifyConfig;

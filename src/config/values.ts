@@ -5,7 +5,7 @@
  * field read: see ./go-scalar.ts) or, from a JSON file or overrides, as plain JS values.
  * `null`/`undefined` (an absent, empty or null key) is the Go zero value.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
 import { parseGoDuration } from './duration.js';
 import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
 import type { GoResolved } from './go-scalar.js';
@@ -87,7 +87,7 @@ function parseDuration(text: string, key: string): number {
   try {
     return parseGoDuration(text);
   } catch (err) {
-    throw new ConfigError(key, (err as Error).message);
+    throw new ConfigError(key, toError(err).message, { cause: err });
   }
 }
 
@@ -137,6 +137,15 @@ export function readHeaders(v: unknown, key: string): Record<string, string[]> {
   return out;
 }
 
+/** Maps merge key by key; anything else (lists included) is replaced. */
+export function mergeMaps(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (!isMap(base) || !isMap(over)) return over;
+  const out: RawMap = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeMaps(base[k], v);
+  return out;
+}
+
 /** Keys of `map` not in `allowed`, each as a full path. */
 export function unknownKeys(map: RawMap, allowed: ReadonlySet<string>, path: string): string[] {
   return Object.keys(map)
@@ -144,11 +153,16 @@ export function unknownKeys(map: RawMap, allowed: ReadonlySet<string>, path: str
     .map((k) => (path ? `${path}.${k}` : k));
 }
 
-/** Like unknownKeys, but throws for the first one, with a hint when only the case differs. */
+/** `key` (inside `path`) is none of `allowed`: a hint when only the case differs, else the list. */
+export function unknownKeyError(key: string, allowed: Iterable<string>, path: string): ConfigError {
+  const known = [...allowed];
+  const near = known.find((a) => a.toLowerCase() === key.toLowerCase());
+  const hint = near ? ` (did you mean "${near}"?)` : `; known keys: ${known.join(', ')}`;
+  return new ConfigError(path ? `${path}.${key}` : key, `unknown key${hint}`);
+}
+
+/** Like unknownKeys, but throws for the first one. */
 export function rejectUnknownKeys(map: RawMap, allowed: ReadonlySet<string>, path: string): void {
   const bad = Object.keys(map).find((k) => !allowed.has(k));
-  if (bad === undefined) return;
-  const near = [...allowed].find((a) => a.toLowerCase() === bad.toLowerCase());
-  const hint = near ? ` (did you mean "${near}"?)` : `; known keys: ${[...allowed].join(', ')}`;
-  throw new ConfigError(path ? `${path}.${bad}` : bad, `unknown key${hint}`);
+  if (bad !== undefined) throw unknownKeyError(bad, allowed, path);
 }

@@ -8,18 +8,16 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Scalar, ScalarTag } from 'yaml';
-import { GoScalar, isNullText } from './go-scalar.js';
+import { RegnotifyError } from '../errors.js';
+import { GoScalar, isNullText, YAML11_BOOLS } from './go-scalar.js';
 import type { GoTag } from './go-scalar.js';
-
-const TRUE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const FALSE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 
 const yaml11Bool: ScalarTag = {
   identify: (v) => typeof v === 'boolean',
   default: true,
   tag: 'tag:yaml.org,2002:bool',
-  test: new RegExp(`${TRUE.source}|${FALSE.source}`),
-  resolve: (s) => TRUE.test(s),
+  test: new RegExp(`^(?:${[...YAML11_BOOLS.keys()].join('|')})$`),
+  resolve: (s) => YAML11_BOOLS.get(s) === true,
 };
 
 /** yaml.v2 expands aliases too; past this many nodes a document is an alias bomb. */
@@ -39,10 +37,12 @@ function parseDoc(text: string): Document.Parsed {
   return doc;
 }
 
-/** A structural problem, at `path` inside the parsed value ('' = the value itself). */
-function fail(path: string, problem: string): Error {
-  const where = path.replace(/^\./, '');
-  return new Error(where ? `${where}: ${problem}` : problem);
+/** A structure yaml.v2 refuses, at `path` inside the parsed value ('' = the value itself). */
+export class YamlStructureError extends RegnotifyError {
+  constructor(path: string, problem: string) {
+    const where = path.replace(/^\./, '');
+    super('ERR_YAML_STRUCTURE', where ? `${where}: ${problem}` : problem);
+  }
 }
 
 interface Walk {
@@ -67,7 +67,7 @@ function scalarToGo(node: Scalar): unknown {
 function keyText(node: unknown, path: string, w: Walk): string {
   const key = isAlias(node) ? node.resolve(w.doc) : node;
   if (key === null || key === undefined) return '';
-  if (!isScalar(key)) throw fail(path, 'a map key must be a scalar');
+  if (!isScalar(key)) throw new YamlStructureError(path, 'a map key must be a scalar');
   const value = scalarToGo(key);
   return value === null ? '' : String(value);
 }
@@ -82,7 +82,7 @@ function isMergeKey(node: unknown): boolean {
  */
 function entries(node: unknown, path: string, w: Walk, into = new Map<string, unknown>()) {
   const map = isAlias(node) ? node.resolve(w.doc) : node;
-  if (!isMap(map)) throw fail(path, 'a << merge needs a map or a list of maps');
+  if (!isMap(map)) throw new YamlStructureError(path, 'a << merge needs a map or a list of maps');
   for (const pair of map.items) {
     if (!isMergeKey(pair.key)) {
       into.set(keyText(pair.key, path, w), pair.value);
@@ -98,7 +98,7 @@ function entries(node: unknown, path: string, w: Walk, into = new Map<string, un
 
 /** A node as yaml.v2 would see it before it knows the Go type: strings, GoScalars, null… */
 function toGo(node: unknown, path: string, w: Walk): unknown {
-  if (++w.nodes > MAX_NODES) throw fail(path, `more than ${MAX_NODES} nodes`);
+  if (++w.nodes > MAX_NODES) throw new YamlStructureError(path, `more than ${MAX_NODES} nodes`);
   if (node === null || node === undefined) return null;
   if (isAlias(node)) return toGo(node.resolve(w.doc), path, w);
   if (isScalar(node)) return scalarToGo(node);

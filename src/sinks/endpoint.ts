@@ -5,6 +5,7 @@ import {
   expvarJson,
 } from '../metrics/endpoint-metrics.js';
 import type { EndpointMetrics } from '../metrics/endpoint-metrics.js';
+import { endpointTiming } from './defaults.js';
 import { EventQueue } from './event-queue.js';
 import { HttpSink } from './http.js';
 import type { HttpSinkOptions } from './http.js';
@@ -36,12 +37,7 @@ export type ResolvedEndpointConfig = EndpointConfig & {
 
 /** Go's `defaults()`: unset, zero or negative timeout 1s, threshold 10, backoff 1s. */
 export function endpointDefaults(config: EndpointConfig): ResolvedEndpointConfig {
-  return {
-    ...config,
-    timeoutMs: positiveOr(config.timeoutMs, 1000),
-    threshold: positiveOr(config.threshold, 10),
-    backoffMs: positiveOr(config.backoffMs, 1000),
-  };
+  return { ...config, ...endpointTiming(config) };
 }
 
 export interface EndpointDeps {
@@ -131,8 +127,4 @@ export function registeredEndpoints(): readonly Endpoint[] {
 /** `registry.notifications` as Go's /debug/vars shows it (`null` endpoints before any exist). */
 export function expvarEndpoints(): string {
   return expvarJson(registry.map((e) => expvarEndpoint(e.name, e.url, e.config, e.readMetrics())));
-}
-
-function positiveOr(value: number | undefined, fallback: number): number {
-  return value !== undefined && value > 0 ? value : fallback;
 }

@@ -10,6 +10,7 @@ import {
 import { encodeEnvelope } from '../events/encode.js';
 import { EventsMediaType } from '../events/types.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
+import { DefaultTimeoutMs, positiveOr } from './defaults.js';
 import { DefaultRetryAfterMaxMs, nextHop, retryAfterMs } from './http-response.js';
 import { newAgent, untilAborted } from './http-transport.js';
 import type { HttpSinkTls } from './http-transport.js';
@@ -87,8 +88,7 @@ export class HttpSink implements Sink {
     readonly url: string,
     options: HttpSinkOptions = {},
   ) {
-    this.timeoutMs =
-      options.timeoutMs !== undefined && options.timeoutMs > 0 ? options.timeoutMs : 1000;
+    this.timeoutMs = positiveOr(options.timeoutMs, DefaultTimeoutMs);
     this.retryAfterMaxMs = options.retryAfterMaxMs ?? DefaultRetryAfterMaxMs;
     this.mediaType = options.mediaType ?? EventsMediaType;
     this.listeners = options.listeners ?? [];

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoDuration, nanosToMs, parseGoDuration } from '../../../src/config/duration.js';
+import {
+  formatGoDuration,
+  GoDurationError,
+  nanosToMs,
+  parseGoDuration,
+} from '../../../src/config/duration.js';
 
 describe('parseGoDuration (time.ParseDuration)', () => {
   it.each([
@@ -39,6 +44,13 @@ describe('parseGoDuration (time.ParseDuration)', () => {
   ])('%j is an error naming the input', (input, detail) => {
     expect(() => parseGoDuration(input)).toThrow(`invalid duration ${JSON.stringify(input)}`);
     if (detail) expect(() => parseGoDuration(input)).toThrow(detail);
+  });
+
+  it('throws a GoDurationError with a stable code', () => {
+    expect(() => parseGoDuration('1x')).toThrow(GoDurationError);
+    expect(() => parseGoDuration('1x')).toThrow(
+      expect.objectContaining({ code: 'ERR_GO_DURATION' }),
+    );
   });
 });
 

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { loadConfig, redactedConfig, secretValues } from '../../../src/config/index.js';
-import type { LoadOptions } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { redactedConfig, secretValues } from '../../../src/config/secrets.js';
+import type { LoadOptions } from '../../../src/config/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regnotify-cfgerr-'));
 let n = 0;

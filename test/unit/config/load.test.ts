@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { enabledEndpoints, loadConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { enabledEndpoints } from '../../../src/config/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regnotify-config-'));
 let n = 0;

@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  configSchemaDoc,
-  configSchemaRows,
-  loadConfig,
-  redactedConfig,
-  secretValues,
-} from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { configSchemaDoc, configSchemaRows } from '../../../src/config/schema-doc.js';
+import { redactedConfig, secretValues } from '../../../src/config/secrets.js';
 import { ENDPOINT_KEYS } from '../../../src/config/endpoint-schema.js';
 import { schemaLeaves } from '../../../src/config/schema.js';
 import { FORMATS } from '../../../src/config/formats.js';
@@ -138,5 +134,22 @@ describe('secrets', () => {
       '[REDACTED]',
     ]);
     expect(config.ingest.auth.token).toBe('ingest-token'); // the original is untouched
+  });
+
+  it('every key the schema marks sensitive is a secret, and redacted', () => {
+    const sensitive = schemaLeaves().filter(([, leaf]) => leaf.sensitive === true);
+    expect(sensitive.length).toBeGreaterThan(0);
+    const env: Record<string, string> = { REGNOTIFY_INGEST_AUTH_USERNAME: 'reg' };
+    for (const [path, leaf] of sensitive) {
+      const secret = `s3cret-${path.replaceAll('.', '-')}`;
+      env[leaf.env] = leaf.format === 'rn-redis-url' ? `redis://u:${secret}@r:6379` : secret;
+    }
+    const loaded = loadConfig({ env }).config;
+    const printed = JSON.stringify(redactedConfig(loaded));
+    for (const [path] of sensitive) {
+      const secret = `s3cret-${path.replaceAll('.', '-')}`;
+      expect(secretValues(loaded), path).toContain(secret);
+      expect(printed, path).not.toContain(secret);
+    }
   });
 });

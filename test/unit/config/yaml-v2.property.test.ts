@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load.js';
 import { GoScalar } from '../../../src/config/go-scalar.js';
 import { parseNotifications } from '../../../src/config/notifications.js';
 import { isMap, readDurationNs, readInt, readString } from '../../../src/config/values.js';

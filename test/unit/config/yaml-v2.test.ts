@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { loadConfig } from '../../../src/config/index.js';
-import type { EndpointSettings, LoadOptions } from '../../../src/config/index.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { EndpointSettings, LoadOptions } from '../../../src/config/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'regnotify-yaml-v2-'));
 let n = 0;
@@ -262,6 +262,21 @@ describe('what yaml.v2 refuses is a ConfigError naming the key', () => {
       'notifications.endpoints[0].headers.Authorization: header values must be a list',
     );
     expect(message).not.toContain('s3cret');
+  });
+
+  it('a structure yaml.v2 refuses names the file and the place, and keeps the coded cause', () => {
+    const path = file('notifications:\n  endpoints:\n    - ? [a]\n      : b\n');
+    let caught: unknown;
+    try {
+      loadConfig({ file: path, env: {} });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toBe(
+      `${path}: invalid YAML: notifications.endpoints[0]: a map key must be a scalar`,
+    );
+    expect((caught as Error).cause).toMatchObject({ code: 'ERR_YAML_STRUCTURE' });
   });
 
   it('a null name is the zero value "", so the name is missing', () => {
