@@ -93,6 +93,13 @@ export class HttpTransportError extends RegnotifyError {
   }
 }
 
+/** A redirect chain longer than Go's client follows (its 11th request is refused). */
+export class RedirectLimitError extends RegnotifyError {
+  constructor(request: string, hops: number) {
+    super('ERR_TOO_MANY_REDIRECTS', `${request}: stopped after ${hops} redirects`);
+  }
+}
+
 /**
  * The durable store (Redis) could not take or give the data, or could not promise to keep it;
  * nothing was acknowledged (the ingest answers 503 and the registry retries).

@@ -4,7 +4,7 @@ import { envelopeBody, relayout } from '../events/encode.js';
 import type { EventsMediaTypeName } from '../events/types.js';
 import { toError } from '../errors.js';
 import { statusKey } from '../metrics/status-text.js';
-import type { PostResult } from '../sinks/http.js';
+import type { PostResult } from '../sinks/http-post.js';
 import type { Logger } from '../log.js';
 import { layoutMediaType } from './layout.js';
 import type { EndpointStore, StoredEvent } from './store.js';

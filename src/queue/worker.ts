@@ -3,8 +3,8 @@ import { Queue, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { HttpSink } from '../sinks/http.js';
-import type { HttpSinkOptions } from '../sinks/http.js';
+import { HttpPoster } from '../sinks/http-post.js';
+import type { HttpPostOptions } from '../sinks/http-post.js';
 import type { RedisClient } from './connection.js';
 import { makeProcessor } from './delivery.js';
 import type { DeliveryPolicy } from './delivery.js';
@@ -17,7 +17,7 @@ export interface DeliveryEndpoint {
   name: string;
   url: string;
   /** `dispatcher` only in-process (tests, embedding): it does not travel through config. */
-  http: Omit<HttpSinkOptions, 'listeners'>;
+  http: Omit<HttpPostOptions, 'listeners'>;
   policy: DeliveryPolicy;
   /** `strict`: one delivery in flight for the endpoint, across all processes, in order. */
   ordering: 'strict' | 'parallel';
@@ -52,7 +52,7 @@ export interface EndpointWorkerOptions {
 export class EndpointWorker {
   private readonly worker: Worker<unknown, unknown, string>;
   private readonly queue: Queue;
-  private readonly sink: HttpSink;
+  private readonly poster: HttpPoster;
   private readonly inFlight = new Map<string, AbortController>();
   private readonly logger: Logger;
   private readonly refusals: RefusalHandler;
@@ -64,7 +64,7 @@ export class EndpointWorker {
     const logger = options.logger.child({ endpoint: endpoint.name });
     this.logger = logger;
     const strict = endpoint.ordering === 'strict';
-    this.sink = new HttpSink(endpoint.url, endpoint.http);
+    this.poster = new HttpPoster(endpoint.url, endpoint.http);
     const store = new EndpointStore(connection, prefix, endpoint.name);
     // Read-ahead and batching take the events after the head, which only one worker may hold:
     // with parallel ordering each job is delivered on its own.
@@ -75,7 +75,7 @@ export class EndpointWorker {
       policy,
       store,
       logger,
-      post: (body, o) => this.sink.post(body, o),
+      post: (body, o) => this.poster.post(body, o),
       closing: () => this.closing,
     });
     // Keep BullMQ's events stream short (nobody reads it) — the Queue writes this into meta.
@@ -202,6 +202,6 @@ export class EndpointWorker {
     clearInterval(this.prepareTimer);
     await this.worker.close();
     await this.queue.close();
-    await this.sink.close().catch(() => undefined);
+    await this.poster.close();
   }
 }
