@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
-import { Queue, Worker } from 'bullmq';
-import type { Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { HttpPoster } from '../sinks/http-post.js';
 import type { HttpPostOptions } from '../sinks/http-post.js';
 import type { RedisClient } from './connection.js';
 import { makeProcessor } from './delivery.js';
-import type { DeliveryPolicy } from './delivery.js';
+import type { DeliveryPolicy, DeliveryProcessor } from './delivery.js';
+import { EventWorker } from './event-worker.js';
+import type { HeadJob } from './event-worker.js';
 import type { MemoryWatch } from './memory.js';
 import { endpointKeys, queueName } from './names.js';
 import { RefusalHandler } from './refusals.js';
@@ -50,7 +51,7 @@ export interface EndpointWorkerOptions {
  * a time, and the breaker's backoff (BullMQ's rate-limit key) binds them all.
  */
 export class EndpointWorker {
-  private readonly worker: Worker<unknown, unknown, string>;
+  private readonly worker: EventWorker;
   private readonly queue: Queue;
   private readonly poster: HttpPoster;
   private readonly inFlight = new Map<string, AbortController>();
@@ -85,9 +86,9 @@ export class EndpointWorker {
       streams: { events: { maxLen: 100 } },
     });
     this.queue.on('error', (err) => this.refusals.onError(err, 'queue error'));
-    this.worker = new Worker<unknown, unknown, string>(
+    this.worker = new EventWorker(
       queueName(endpoint.name),
-      (job: Job<unknown, unknown, string>, token?: string, signal?: AbortSignal) =>
+      (job: HeadJob, token?: string, signal?: AbortSignal) =>
         this.track(job, token, signal, processor),
       {
         connection,
@@ -127,10 +128,10 @@ export class EndpointWorker {
   }
 
   private async track(
-    job: Job<unknown, unknown, string>,
+    job: HeadJob,
     token: string | undefined,
     signal: AbortSignal | undefined,
-    processor: ReturnType<typeof makeProcessor>,
+    processor: DeliveryProcessor,
   ): Promise<void> {
     const controller = new AbortController();
     const id = job.id ?? '';
