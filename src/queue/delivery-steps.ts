@@ -5,6 +5,8 @@ import { statusKey } from '../metrics/status-text.js';
 import type { PostResult } from '../sinks/http-post.js';
 import type { HeadJob } from './event-worker.js';
 import { layoutMediaType, rawFromStored } from './layout.js';
+import { count, deadLetter, eventIdOf } from './delivery-run.js';
+import type { Run } from './delivery-run.js';
 import type { EndpointStore, StoredEvent } from './store.js';
 
 /**
@@ -43,28 +45,6 @@ export interface StepDeps {
   now: () => number;
   /** True once the worker is shutting down: finish the POST in flight, start no other. */
   closing: () => boolean;
-}
-
-/** What one run has done so far; `finish` writes it to Redis in one round trip. */
-export interface Run {
-  /** An attempt succeeded after the last recorded failure: the breaker count goes back to 0. */
-  reset: boolean;
-  /** Counters for the endpoint's metrics hash (field → increment). */
-  counts: Record<string, number>;
-  /** Jobs delivered or dead-lettered. */
-  done: Set<string>;
-  /** Dead-letter entries (JSON) to push. */
-  dead: string[];
-  /** The breaker holds every worker back: the run stops here. */
-  backoff: boolean;
-}
-
-export function newRun(): Run {
-  return { reset: false, counts: {}, done: new Set(), dead: [], backoff: false };
-}
-
-function count(run: Run, field: string, n: number): void {
-  run.counts[field] = (run.counts[field] ?? 0) + n;
 }
 
 /**
@@ -118,38 +98,6 @@ export function nextBatch(
     batch.push(next);
   }
   return batch;
-}
-
-/** Gives up on `events`: each becomes a dead-letter entry and an error line. */
-export function deadLetter(
-  deps: Pick<StepDeps, 'logger' | 'now'>,
-  run: Run,
-  events: readonly StoredEvent[],
-  reason: string,
-  detail: string,
-): void {
-  for (const e of events) {
-    const eventId = eventIdOf(e.raw);
-    run.done.add(e.id);
-    run.dead.push(
-      JSON.stringify({
-        id: eventId,
-        jobId: e.id,
-        layout: e.layout,
-        raw: e.raw,
-        acceptedAt: e.acceptedAt,
-        attempts: e.attempts,
-        reason,
-        detail,
-        at: deps.now(),
-      }),
-    );
-    deps.logger.error(
-      { eventId, jobId: e.id, reason, detail },
-      'event dead-lettered: delivery given up',
-    );
-  }
-  count(run, 'dead', events.length);
 }
 
 /**
@@ -243,15 +191,5 @@ export async function finish(
       { events: remove.length },
       'read-ahead events moved meanwhile: they will be sent again',
     );
-  }
-}
-
-/** The event id inside a stored event's text ('' when it has none). */
-function eventIdOf(raw: string): string {
-  try {
-    const { id } = JSON.parse(raw) as { id?: unknown };
-    return typeof id === 'string' ? id : '';
-  } catch {
-    return '';
   }
 }

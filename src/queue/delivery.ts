@@ -1,8 +1,10 @@
 import { RateLimitError, WaitingError } from 'bullmq';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { attempt, deadLetter, expired, finish, newRun, nextBatch, peek } from './delivery-steps.js';
-import type { DeliveryPolicy, Poster, Run, StepDeps } from './delivery-steps.js';
+import { deadLetter, newRun } from './delivery-run.js';
+import type { Run } from './delivery-run.js';
+import { attempt, expired, finish, nextBatch, peek } from './delivery-steps.js';
+import type { DeliveryPolicy, Poster, StepDeps } from './delivery-steps.js';
 import type { HeadJob } from './event-worker.js';
 import type { EndpointStore, StoredEvent } from './store.js';
 
