@@ -43,8 +43,8 @@ export interface StepDeps {
   post: Poster;
   logger: Logger;
   now: () => number;
-  /** True once the worker is shutting down: finish the POST in flight, start no other. */
-  closing: () => boolean;
+  /** Aborted once the worker is shutting down: finish the POST in flight, start no other. */
+  stopping: AbortSignal;
 }
 
 /**
@@ -165,7 +165,7 @@ export async function attempt(
       run.backoff = true;
       return false;
     }
-    if (deps.closing() || signal.aborted) return false;
+    if (deps.stopping.aborted || signal.aborted) return false;
   }
 }
 

@@ -1,6 +1,7 @@
 import { RateLimitError, WaitingError } from 'bullmq';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { abortableSleep } from '../sinks/retrying.js';
 import { deadLetter, newRun } from './delivery-run.js';
 import type { Run } from './delivery-run.js';
 import { attempt, expired, finish, nextBatch, peek } from './delivery-steps.js';
@@ -25,8 +26,10 @@ export interface DeliveryDeps {
   post: Poster;
   logger: Logger;
   now?: () => number;
-  /** True once the worker is shutting down: finish the POST in flight, start no other. */
-  closing: () => boolean;
+  /** Aborted once the worker is shutting down: finish the POST in flight, start no other. */
+  stopping: AbortSignal;
+  /** A run failed on something unexpected (Redis trouble, a bug): the metrics hook. */
+  onError?: (err: Error) => void;
 }
 
 /** BullMQ's processor of one endpoint's jobs. */
@@ -48,6 +51,8 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
   const steps: StepDeps = { ...deps, now: deps.now ?? Date.now };
   const window = readWindow(deps.policy);
 
+  let failedRuns = 0; // in a row: how long the next wait is
+
   return async function deliverJob(job, token, signal) {
     const abort = signal ?? new AbortController().signal;
     const run = newRun();
@@ -56,12 +61,21 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
       const events = await peek(deps.store, job, window);
       await deliverInOrder(steps, run, events, abort);
       await finish(deps.store, deps.logger, run, events.slice(1));
-    } catch (err) {
-      // Redis trouble (or a bug): never let it reach BullMQ, which would fail the job = lose it.
+      failedRuns = 0;
+    } catch (thrown) {
+      // Redis trouble or a bug: never let it reach BullMQ, which would fail the job = lose it.
+      // Nor put the job back at once: a cause that does not go away (a bug, a stored event that
+      // cannot be read) would repeat the run as fast as Redis answers. The job stays ours while
+      // we wait (BullMQ renews its lock) unless the worker stops or the lock is lost.
+      const err = toError(thrown);
+      failedRuns += 1;
+      const retryInMs = errorBackoffMs(deps.policy.backoffMs, failedRuns);
       deps.logger.error(
-        { jobId: headId, err: toError(err).message },
+        { jobId: headId, err, retryInMs },
         'delivery run failed; the event stays at the head of the queue',
       );
+      deps.onError?.(err);
+      await abortableSleep(retryInMs, AbortSignal.any([abort, deps.stopping]));
       await job.moveToWait(token).catch(() => undefined);
       throw new WaitingError();
     }
@@ -70,6 +84,12 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
     await job.moveToWait(token).catch(() => undefined);
     throw new WaitingError();
   };
+}
+
+/** The wait after the n-th failed run in a row: the endpoint's backoff, doubling, up to a minute. */
+export function errorBackoffMs(backoffMs: number, failedRuns: number): number {
+  const base = Math.max(backoffMs, 1);
+  return Math.min(base * 2 ** Math.min(failedRuns - 1, 30), Math.max(base, 60_000));
 }
 
 /** Batches and attempts `events` in order until all are done, the breaker says wait, or closing. */
@@ -81,7 +101,7 @@ async function deliverInOrder(
 ): Promise<void> {
   let i = 0;
   while (i < events.length && !run.backoff) {
-    if (i > 0 && (deps.closing() || signal.aborted)) return;
+    if (i > 0 && (deps.stopping.aborted || signal.aborted)) return;
     const e = events[i]!;
     if (expired(deps.policy, e, deps.now())) {
       deadLetter(deps, run, [e], 'maxage', `older than ${deps.policy.maxAgeMs} ms`);

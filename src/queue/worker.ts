@@ -43,6 +43,11 @@ export interface EndpointWorkerOptions {
   memory?: MemoryWatch;
   /** Size of the endpoint's memory reserve (see reserve.ts); 0 = none. */
   reserveBytes?: number;
+  /**
+   * A delivery run failed on something unexpected (Redis trouble, a bug) and was logged; the
+   * event stays at the head of the queue. The app counts it (regnotify_delivery_errors_total).
+   */
+  onDeliveryError?: (endpoint: string, err: Error) => void;
 }
 
 /**
@@ -57,7 +62,8 @@ export class EndpointWorker {
   private readonly inFlight = new Map<string, AbortController>();
   private readonly logger: Logger;
   private readonly refusals: RefusalHandler;
-  private closing = false;
+  private readonly stopping = new AbortController();
+  private closed: Promise<void> | undefined;
   private prepareTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EndpointWorkerOptions) {
@@ -77,7 +83,8 @@ export class EndpointWorker {
       store,
       logger,
       post: (body, o) => this.poster.post(body, o),
-      closing: () => this.closing,
+      stopping: this.stopping.signal,
+      onError: (err) => options.onDeliveryError?.(endpoint.name, err),
     });
     // Keep BullMQ's events stream short (nobody reads it) — the Queue writes this into meta.
     this.queue = new Queue(queueName(endpoint.name), {
@@ -166,7 +173,7 @@ export class EndpointWorker {
       // Not taking jobs without the concurrency in place (strict order depends on it).
       const retry = setInterval(() => {
         void ready().then((ok) => {
-          if (ok && !this.closing) {
+          if (ok && !this.stopping.signal.aborted) {
             clearInterval(retry);
             this.run();
           }
@@ -196,13 +203,16 @@ export class EndpointWorker {
     return this.refusals.running && (this.worker.isRunning() || this.refusals.pausing);
   }
 
-  /** Finishes the POST in flight (no new one starts), then stops. */
-  async close(): Promise<void> {
-    this.closing = true;
-    this.refusals.stop();
-    clearInterval(this.prepareTimer);
-    await this.worker.close();
-    await this.queue.close();
-    await this.poster.close();
+  /** Finishes the POST in flight (no new one starts), then stops. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.stopping.abort();
+      this.refusals.stop();
+      clearInterval(this.prepareTimer);
+      await this.worker.close();
+      await this.queue.close();
+      await this.poster.close();
+    })();
+    return this.closed;
   }
 }
