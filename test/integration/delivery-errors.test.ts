@@ -20,6 +20,7 @@ import {
   startProducer,
   uniqueName,
 } from '../helpers/delivery.js';
+import { events, startTestApp } from '../helpers/app.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { useCleanups } from '../helpers/cleanup.js';
 import { useRedis } from '../helpers/redis-server.js';
@@ -103,5 +104,36 @@ describe('a delivery run that fails unexpectedly', () => {
     const [delivered] = await rx.waitFor(1, 20_000);
     expect(delivered!.body).toBe(encodeEnvelope([event]));
     expect(await failedCount(admin, prefix, name)).toBe(0);
+  });
+});
+
+describe('the service', () => {
+  it('counts such runs in regnotify_delivery_errors_total{endpoint}', async () => {
+    const rx = await startReceiver({ respond: () => 500 }); // the event stays pending
+    cleanup(() => rx.close());
+    const svc = await startTestApp({
+      redisUrl: redis().url,
+      prefix: uniqueName('errs'),
+      endpoints: [{ name: 'a', url: rx.url, backoff: '1s', threshold: 1 }],
+    });
+    cleanup(() => svc.close());
+    expect((await svc.post(events(1, 'errs'))).status).toBe(200);
+    const admin = redis().client();
+    cleanup(() => admin.quit());
+    const base = `${svc.config.redis.prefix}:{ep-a}:`;
+    const ids = [
+      ...(await admin.lrange(`${base}wait`, 0, -1)),
+      ...(await admin.lrange(`${base}active`, 0, -1)),
+    ];
+    expect(ids).toHaveLength(1);
+    await admin.hset(`${base}${ids[0]!}`, 'data', '"unterminated');
+
+    const series = /^regnotify_delivery_errors_total\{endpoint="a"\} [1-9]/m;
+    await waitUntil(async () => series.test((await svc.get('/metrics')).text), {
+      message: 'regnotify_delivery_errors_total{endpoint="a"} above 0',
+      timeoutMs: 15_000,
+    });
+    const line = svc.lines().find((l) => String(l['msg']).startsWith('delivery run failed'));
+    expect(line).toMatchObject({ endpoint: 'a', err: { type: 'SyntaxError' } });
   });
 });
