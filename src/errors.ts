@@ -101,6 +101,23 @@ export class RedirectLimitError extends RegnotifyError {
 }
 
 /**
+ * The worker lost the lock of the job it is delivering (another worker may take the job over):
+ * the reason its POST is aborted.
+ */
+export class LockLostError extends RegnotifyError {
+  constructor(jobId: string) {
+    super('ERR_LOCK_LOST', `lock lost: job ${jobId}`);
+  }
+}
+
+/** Redis gave no reply where one was due (a pipeline that came back short). */
+export class NoReplyError extends RegnotifyError {
+  constructor(what: string) {
+    super('ERR_NO_REPLY', `no reply from Redis to ${what}`);
+  }
+}
+
+/**
  * The durable store (Redis) could not take or give the data, or could not promise to keep it;
  * nothing was acknowledged (the ingest answers 503 and the registry retries).
  */

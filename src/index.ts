@@ -97,10 +97,16 @@ export {
   HttpStatusError,
   HttpTransportError,
   InvalidReferenceError,
+  LockLostError,
   ManifestError,
+  NoReplyError,
+  RedirectLimitError,
   RegnotifyError,
   SinkClosedError,
   /** The Go name: `err instanceof ErrSinkClosed`. */
   SinkClosedError as ErrSinkClosed,
   StoreUnavailableError,
 } from './errors.js';
+export { JsonSyntaxError } from './events/jsontree.js';
+export { JsonUnsupportedError } from './events/encode.js';
+export { TimestampRangeError } from './events/timestamp.js';

@@ -153,7 +153,7 @@ export async function attempt(
         events: batch.length,
         recent: outcome.recent,
         waitMs: outcome.waitMs,
-        err: result.error.message,
+        err: result.error,
       },
       'delivery attempt failed',
     );

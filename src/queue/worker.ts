@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
-import { toError } from '../errors.js';
+import { LockLostError, toError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { HttpPoster } from '../sinks/http-post.js';
 import type { HttpPostOptions } from '../sinks/http-post.js';
@@ -129,7 +129,7 @@ export class EndpointWorker {
     this.worker.on('lockRenewalFailed', (ids: string[]) => {
       for (const id of ids) {
         logger.warn({ jobId: id }, 'lost the lock of the event being delivered: aborting the POST');
-        this.inFlight.get(id)?.abort(new Error('lock lost'));
+        this.inFlight.get(id)?.abort(new LockLostError(id));
       }
     });
   }
@@ -191,7 +191,7 @@ export class EndpointWorker {
   private run(): void {
     this.refusals.running = true;
     void this.worker.run().catch((err: unknown) => {
-      this.logger.error({ err: toError(err).message }, 'worker stopped');
+      this.logger.error({ err: toError(err) }, 'worker stopped');
     });
   }
 
