@@ -83,6 +83,10 @@ export type { DeliveryPolicy } from './queue/delivery.js';
 export { readEndpointStats } from './queue/stats.js';
 export type { EndpointStats } from './queue/stats.js';
 
+// Logging: one Logger type (pino's logger fits it), the service's factory, a silent default
+export { createLogger, silentLogger } from './log.js';
+export type { LogFn, Logger, LoggerOptions } from './log.js';
+
 // The service
 export { startApp } from './app.js';
 export type { App, AppRoles } from './app.js';

@@ -8,10 +8,10 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope, encodeEvent } from '../../src/events/encode.js';
 import type { Event } from '../../src/events/types.js';
+import { silentLogger } from '../../src/log.js';
 import { jobData } from '../../src/queue/layout.js';
 import { queueName } from '../../src/queue/names.js';
 import { EndpointWorker } from '../../src/queue/worker.js';
@@ -65,7 +65,7 @@ describe('events stored by an earlier version (BullMQ add) are delivered byte fo
       prefix,
       endpoint: endpointSpec(name, rx.url, { policy: { readAhead } }),
       tuning: fastTuning,
-      logger: pino({ level: 'silent' }),
+      logger: silentLogger,
     });
     await worker.start();
     try {
