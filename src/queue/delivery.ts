@@ -69,7 +69,7 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
       // we wait (BullMQ renews its lock) unless the worker stops or the lock is lost.
       const err = toError(thrown);
       failedRuns += 1;
-      const retryInMs = errorBackoffMs(deps.policy.backoffMs, failedRuns);
+      const retryInMs = errorBackoffMs(failedRuns);
       deps.logger.error(
         { jobId: headId, err, retryInMs },
         'delivery run failed; the event stays at the head of the queue',
@@ -86,10 +86,13 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
   };
 }
 
-/** The wait after the n-th failed run in a row: the endpoint's backoff, doubling, up to a minute. */
-export function errorBackoffMs(backoffMs: number, failedRuns: number): number {
-  const base = Math.max(backoffMs, 1);
-  return Math.min(base * 2 ** Math.min(failedRuns - 1, 30), Math.max(base, 60_000));
+/**
+ * The wait after the n-th unexpected failure in a row: 1 s, doubling, at most 10 s — the cap
+ * the worker's own pause on a Redis that refuses writes has (refusals.ts), so that delivery
+ * resumes within seconds once the trouble is over.
+ */
+export function errorBackoffMs(failedRuns: number): number {
+  return Math.min(1000 * 2 ** Math.min(failedRuns - 1, 4), 10_000);
 }
 
 /** Batches and attempts `events` in order until all are done, the breaker says wait, or closing. */
