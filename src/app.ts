@@ -216,6 +216,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
           logger,
           memory,
           reserveBytes: config.redis.reserveBytes,
+          onDeliveryError: (endpoint) => metrics.observeDeliveryError(endpoint),
         });
         closers.push(() => worker.close());
         await worker.start();

@@ -93,6 +93,30 @@ export class HttpTransportError extends RegnotifyError {
   }
 }
 
+/** A redirect chain longer than Go's client follows (its 11th request is refused). */
+export class RedirectLimitError extends RegnotifyError {
+  constructor(request: string, hops: number) {
+    super('ERR_TOO_MANY_REDIRECTS', `${request}: stopped after ${hops} redirects`);
+  }
+}
+
+/**
+ * The worker lost the lock of the job it is delivering (another worker may take the job over):
+ * the reason its POST is aborted.
+ */
+export class LockLostError extends RegnotifyError {
+  constructor(jobId: string) {
+    super('ERR_LOCK_LOST', `lock lost: job ${jobId}`);
+  }
+}
+
+/** Redis gave no reply where one was due (a pipeline that came back short). */
+export class NoReplyError extends RegnotifyError {
+  constructor(what: string) {
+    super('ERR_NO_REPLY', `no reply from Redis to ${what}`);
+  }
+}
+
 /**
  * The durable store (Redis) could not take or give the data, or could not promise to keep it;
  * nothing was acknowledged (the ingest answers 503 and the registry retries).

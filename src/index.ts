@@ -63,7 +63,9 @@ export { Breaker, ExponentialBackoff, RetryingSink } from './sinks/retrying.js';
 export type { RetryStrategy } from './sinks/retrying.js';
 export { IgnoredSink, newIgnoredSink } from './sinks/ignored.js';
 export { HttpSink } from './sinks/http.js';
-export type { HttpSinkOptions, HttpStatusListener, PostResult } from './sinks/http.js';
+export type { HttpSinkOptions } from './sinks/http.js';
+export { HttpPoster } from './sinks/http-post.js';
+export type { HttpPostOptions, HttpStatusListener, PostResult } from './sinks/http-post.js';
 export { Endpoint, endpointDefaults } from './sinks/endpoint.js';
 export type { EndpointConfig } from './sinks/endpoint.js';
 export { EndpointMetricsRecorder } from './metrics/endpoint-metrics.js';
@@ -81,6 +83,10 @@ export type { DeliveryPolicy } from './queue/delivery.js';
 export { readEndpointStats } from './queue/stats.js';
 export type { EndpointStats } from './queue/stats.js';
 
+// Logging: one Logger type (pino's logger fits it), the service's factory, a silent default
+export { createLogger, silentLogger } from './log.js';
+export type { LogFn, Logger, LoggerOptions } from './log.js';
+
 // The service
 export { startApp } from './app.js';
 export type { App, AppRoles } from './app.js';
@@ -95,10 +101,16 @@ export {
   HttpStatusError,
   HttpTransportError,
   InvalidReferenceError,
+  LockLostError,
   ManifestError,
+  NoReplyError,
+  RedirectLimitError,
   RegnotifyError,
   SinkClosedError,
   /** The Go name: `err instanceof ErrSinkClosed`. */
   SinkClosedError as ErrSinkClosed,
   StoreUnavailableError,
 } from './errors.js';
+export { JsonSyntaxError } from './events/jsontree.js';
+export { JsonUnsupportedError } from './events/encode.js';
+export { TimestampRangeError } from './events/timestamp.js';

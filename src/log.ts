@@ -23,7 +23,37 @@ import os from 'node:os';
 import { pino } from 'pino';
 import type { DestinationStream } from 'pino';
 
-export type Logger = pino.Logger;
+/** One log call: fields (an `err` is serialised whole: type, message, stack, code) and a message. */
+export interface LogFn {
+  (fields: object, message?: string): void;
+  (message: string): void;
+}
+
+/**
+ * The one logger type of regnotify: the slice of pino's Logger the code uses. The service passes
+ * a pino logger from createLogger (child loggers included); the in-process library's pieces
+ * (sinks, bridge listener) default to `silentLogger`, or whatever their caller passes; tests
+ * pass recorders.
+ */
+export interface Logger {
+  fatal: LogFn;
+  error: LogFn;
+  warn: LogFn;
+  info: LogFn;
+  debug: LogFn;
+  /** A logger that adds `bindings` to every line (`logger.child({ endpoint })`). */
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** A logger that discards everything: the default wherever a logger is optional. */
+export const silentLogger: Logger = {
+  fatal: () => undefined,
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => silentLogger,
+};
 
 export const REDACTED = '[REDACTED]';
 
@@ -64,7 +94,7 @@ export interface LoggerOptions {
   name?: string;
 }
 
-export function createLogger(options: LoggerOptions = {}): Logger {
+export function createLogger(options: LoggerOptions = {}): pino.Logger {
   const scrub = makeScrubber(options.secrets ?? []);
   const opts: pino.LoggerOptions = {
     level: options.level ?? 'info',

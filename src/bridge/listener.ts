@@ -1,4 +1,6 @@
 import { RegnotifyError, toError } from '../errors.js';
+import { createLogger } from '../log.js';
+import type { Logger } from '../log.js';
 import type { Descriptor } from '../events/types.js';
 import type { Listener, ManifestOption } from './bridge.js';
 import type { Manifest } from './manifest.js';
@@ -71,14 +73,16 @@ export class BlobMountedError extends RegnotifyError {
   }
 }
 
-/** What `listen` logs with (pino's `logger.error(obj, msg)` fits). */
-export interface ListenerLogger {
-  error(obj: { err: Error }, msg: string): void;
-}
+let fallbackLogger: Logger | undefined;
 
-const consoleLogger: ListenerLogger = {
-  error: (obj, msg) => console.error(msg, obj.err),
-};
+/**
+ * Without a logger, `listen` logs to a JSON logger on stdout (createLogger's): a listener error
+ * means an event the registry will never see, which must not pass in silence (Go logs it with
+ * the request context's logger).
+ */
+function defaultLogger(): Logger {
+  return (fallbackLogger ??= createLogger());
+}
 
 /**
  * Go's `notifications.Listen`: wrap a repository (and its remover) so each successful
@@ -90,7 +94,7 @@ export function listen(
   repository: Repository,
   remover: RepositoryRemover | undefined,
   listener: Listener,
-  logger: ListenerLogger = consoleLogger,
+  logger: Logger = defaultLogger(),
 ): { repository: Repository; remover?: RepositoryRemover } {
   const ctx: ListenContext = { name: repository.name, listener, logger };
   const wrapped: Repository = {
@@ -116,7 +120,7 @@ export function listen(
 interface ListenContext {
   name: string;
   listener: Listener;
-  logger: ListenerLogger;
+  logger: Logger;
 }
 
 /** Call the listener; log and swallow its error. */

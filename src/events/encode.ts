@@ -156,7 +156,7 @@ function encodeValue(v: unknown): string {
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') {
     // Go refuses NaN/Inf; otherwise its float format matches JS's for these thresholds.
-    if (!Number.isFinite(v)) throw new TypeError(`json: unsupported value: ${v}`);
+    if (!Number.isFinite(v)) throw new JsonUnsupportedError(`json: unsupported value: ${v}`);
     return String(v);
   }
   if (Array.isArray(v))
@@ -168,12 +168,25 @@ function encodeValue(v: unknown): string {
     }
     return `{${parts.join(',')}}`;
   }
-  throw new TypeError(`json: unsupported type: ${typeof v}`);
+  throw new JsonUnsupportedError(`json: unsupported type: ${typeof v}`);
+}
+
+/**
+ * A value Go's encoder refuses (json.UnsupportedValueError / UnsupportedTypeError) or a size
+ * that is not an int64. A TypeError, as the caller passed what the schema does not allow.
+ */
+export class JsonUnsupportedError extends TypeError {
+  readonly code = 'ERR_JSON_UNSUPPORTED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'JsonUnsupportedError';
+  }
 }
 
 /** Sizes are Go int64s: refuse anything that would not marshal as a plain decimal integer. */
 function int(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new TypeError(`json: size must be an integer, got ${n}`);
+  if (!Number.isSafeInteger(n))
+    throw new JsonUnsupportedError(`json: size must be an integer, got ${n}`);
   return String(n);
 }
 

@@ -30,6 +30,7 @@ export type JsonNode = JsonObject | JsonArray | JsonString | JsonNumber | JsonLi
 
 /** Invalid JSON text. `position` is the UTF-16 offset where the parser gave up. */
 export class JsonSyntaxError extends SyntaxError {
+  readonly code = 'ERR_JSON_SYNTAX';
   readonly position: number;
   constructor(problem: string, position: number) {
     super(`${problem} at position ${position}`);

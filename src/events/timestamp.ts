@@ -1,3 +1,12 @@
+/** A date or a nanosecond count that no RFC 3339 timestamp can carry. */
+export class TimestampRangeError extends RangeError {
+  readonly code = 'ERR_INVALID_TIMESTAMP';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimestampRangeError';
+  }
+}
+
 /**
  * Go's `time.RFC3339Nano` layout in UTC: `2006-01-02T15:04:05.999999999Z`, the fraction's
  * trailing zeros trimmed and the fraction dropped when zero (docs/compatibility.md §1.5).
@@ -6,9 +15,9 @@
  */
 export function formatTimestamp(date: Date, nanos = 0): string {
   const ms = date.getTime();
-  if (!Number.isFinite(ms)) throw new RangeError('formatTimestamp: invalid date');
+  if (!Number.isFinite(ms)) throw new TimestampRangeError('formatTimestamp: invalid date');
   if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999) {
-    throw new RangeError('formatTimestamp: nanos must be an integer in 0..999999');
+    throw new TimestampRangeError('formatTimestamp: nanos must be an integer in 0..999999');
   }
   const iso = date.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ (years 0..9999)
   const fraction = (

@@ -1,7 +1,7 @@
 import { compactGo } from '../events/gojson.js';
 import type { Event } from '../events/types.js';
 import type { EventQueueListener } from '../sinks/event-queue.js';
-import type { HttpStatusListener } from '../sinks/http.js';
+import type { HttpStatusListener } from '../sinks/http-post.js';
 import { statusKey } from './status-text.js';
 
 /** The original's `EndpointMetrics` (docs/compatibility.md §6.1); keys of `statuses` are "<code> <Go text>". */

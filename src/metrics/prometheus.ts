@@ -38,6 +38,8 @@ export interface Metrics {
   observeIngest(outcome: IngestObservation): void;
   /** Redis lost an endpoint's data (see queue/epoch.ts). */
   observeDataLoss(endpoint: string): void;
+  /** A delivery run failed on something unexpected (EndpointWorker's onDeliveryError). */
+  observeDeliveryError(endpoint: string): void;
 }
 
 /** Ingest latency is one parse plus one Redis round trip: 1–100 ms is the interesting range. */
@@ -58,6 +60,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['endpoint'],
     registers: [registry],
   });
+  const deliveryErrors = new Counter({
+    name: 'regnotify_delivery_errors_total',
+    help: 'Delivery runs that failed on something unexpected (Redis trouble, a bug, a stored event that cannot be read); each is logged with its stack, the event stays at the head of its queue and the worker backs off before trying it again (this process)',
+    labelNames: ['endpoint'],
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -69,6 +77,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (o.status === 200) ingest.events.inc(o.events);
     },
     observeDataLoss: (endpoint) => dataLoss.inc({ endpoint }),
+    observeDeliveryError: (endpoint) => deliveryErrors.inc({ endpoint }),
   };
 }
 

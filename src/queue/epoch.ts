@@ -61,7 +61,7 @@ export class EpochWatch {
             this.options.onLoss?.(endpoint);
           }
         } catch (err) {
-          logger.debug({ endpoint, err: toError(err).message }, 'epoch check failed');
+          logger.debug({ endpoint, err: toError(err) }, 'epoch check failed');
         }
       }),
     );

@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { toError } from '../errors.js';
+import { NoReplyError, toError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RedisClient } from './connection.js';
 import { endpointKeys } from './names.js';
@@ -133,7 +133,7 @@ export class MemoryWatch {
               : await client.info('memory');
           this.record(endpoint, parseMemoryInfo(info, this.now()));
         } catch (err) {
-          this.options.logger?.debug({ err: toError(err).message }, 'INFO memory failed');
+          this.options.logger?.debug({ err: toError(err) }, 'INFO memory failed');
         }
       }),
     );
@@ -162,7 +162,7 @@ export class MemoryWatch {
 
 async function infoOnSlotOf(cluster: Cluster, key: string): Promise<string> {
   const replies = await cluster.pipeline().exists(key).info('memory').exec();
-  const [err, info] = replies?.[1] ?? [new Error('no reply'), undefined];
+  const [err, info] = replies?.[1] ?? [new NoReplyError('INFO memory'), undefined];
   if (err) throw err;
   return String(info);
 }

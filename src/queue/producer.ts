@@ -3,6 +3,7 @@ import { rawEvent } from '../events/encode.js';
 import { EventsMediaType } from '../events/types.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
 import {
+  NoReplyError,
   SinkClosedError,
   StoreFullError,
   StoreNotReplicatedError,
@@ -201,10 +202,10 @@ class EndpointWriter {
     };
     let replies = await run('EVALSHA');
     if (replies[0]?.[0]?.message.startsWith('NOSCRIPT')) replies = await run('EVAL');
-    const [addError, flags] = replies[0] ?? [new Error('no reply from Redis')];
+    const [addError, flags] = replies[0] ?? [new NoReplyError('the add script')];
     if (addError) throw addError;
     if (replicas > 0) {
-      const [waitError, confirmed] = replies[1] ?? [new Error('no reply to WAIT')];
+      const [waitError, confirmed] = replies[1] ?? [new NoReplyError('WAIT')];
       if (waitError) throw waitError;
       if (Number(confirmed) < replicas) {
         throw new StoreNotReplicatedError(

@@ -72,7 +72,7 @@ export class RefusalHandler {
   /** Every error of the worker and its queue comes here: logged (throttled), acted upon. */
   onError(thrown: unknown, what: string): void {
     const err = toError(thrown);
-    this.log('error', { err: err.message }, what);
+    this.log('error', { err }, what);
     if (!REFUSALS.test(err.message) || this.stopped) return;
     if (err.message.startsWith('OOM')) void this.relieveMemory();
     if (!this.running || this.pausing) return;
@@ -114,7 +114,7 @@ export class RefusalHandler {
         );
       }
     } catch (err) {
-      this.log('error', { err: toError(err).message }, 'could not release memory');
+      this.log('error', { err: toError(err) }, 'could not release memory');
     }
   }
 
@@ -126,10 +126,7 @@ export class RefusalHandler {
     try {
       await ensureReserve(this.options.connection, this.options.keys, bytes);
     } catch (err) {
-      this.options.logger.debug(
-        { err: toError(err).message },
-        'could not create the memory reserve',
-      );
+      this.options.logger.debug({ err: toError(err) }, 'could not create the memory reserve');
     }
   }
 }

@@ -28,16 +28,16 @@ export class LuaScript {
 }
 
 /**
- * Reads the jobs next in line after the active head, head first, with the breaker state.
+ * Reads the jobs next in line after the active head, head first, with the breaker state and
+ * the head's failed attempts (the head's bytes came with BullMQ's moveToActive: event-worker.ts).
  * BullMQ pushes new jobs on the left of `wait` and takes from the right, so the next job is
  * the rightmost element.
  *   KEYS: wait, breaker   ARGV: count, key base (`<prefix>:{ep-x}:`), head job id
- *   → { recent, head attempts, head data, { id, name, data, timestamp, attempts }... flattened }
+ *   → { recent, head attempts, { id, name, data, timestamp, attempts }... flattened }
  */
 export const peekScript = new LuaScript(`
 local recent = tonumber(redis.call('HGET', KEYS[2], 'recent') or '0')
-local head = redis.call('HMGET', ARGV[2] .. ARGV[3], 'rn:att', 'data')
-local out = { recent, tonumber(head[1] or '0'), head[2] or '' }
+local out = { recent, tonumber(redis.call('HGET', ARGV[2] .. ARGV[3], 'rn:att') or '0') }
 local n = tonumber(ARGV[1])
 if n > 0 then
   local ids = redis.call('LRANGE', KEYS[1], -n, -1)

@@ -45,21 +45,18 @@ export class EndpointStore {
     this.keys = endpointKeys(prefix, endpoint);
   }
 
-  /**
-   * The breaker's count, the head's failed attempts and bytes, and up to `count` events after
-   * it. (The head's bytes come from here rather than BullMQ's parsed `job.data`.)
-   */
+  /** The breaker's count, the head's failed attempts, and up to `count` events after it. */
   async peek(
     headId: string,
     count: number,
-  ): Promise<{ recent: number; headAttempts: number; headRaw: string; next: StoredEvent[] }> {
+  ): Promise<{ recent: number; headAttempts: number; next: StoredEvent[] }> {
     const reply = (await peekScript.run(
       this.client,
       [this.keys.wait, this.keys.breaker],
       [count, this.keys.base, headId],
     )) as (string | number)[];
     const next: StoredEvent[] = [];
-    for (let i = 3; i + 4 < reply.length; i += 5) {
+    for (let i = 2; i + 4 < reply.length; i += 5) {
       next.push({
         id: String(reply[i]),
         layout: String(reply[i + 1]),
@@ -68,13 +65,7 @@ export class EndpointStore {
         attempts: Number(reply[i + 4]),
       });
     }
-    const headData = String(reply[2]);
-    return {
-      recent: Number(reply[0]),
-      headAttempts: Number(reply[1]),
-      headRaw: headData === '' ? '' : rawFromStored(headData),
-      next,
-    };
+    return { recent: Number(reply[0]), headAttempts: Number(reply[1]), next };
   }
 
   async failure(

@@ -14,7 +14,8 @@ export type ThrottledLog = (
 export function throttledLog(logger: Logger, intervalMs = 5000, now = Date.now): ThrottledLog {
   const last = new Map<string, { at: number; repeated: number }>();
   return (level, fields, message) => {
-    const key = `${message}\u0000${String(fields['err'] ?? '')}`;
+    const err = fields['err'];
+    const key = `${message}\u0000${err instanceof Error ? err.message : String(err ?? '')}`;
     const seen = last.get(key);
     const t = now();
     if (seen && t - seen.at < intervalMs) {

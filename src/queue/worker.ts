@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
-import { Queue, Worker } from 'bullmq';
-import type { Job } from 'bullmq';
-import { toError } from '../errors.js';
+import { Queue } from 'bullmq';
+import { LockLostError, toError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { HttpSink } from '../sinks/http.js';
-import type { HttpSinkOptions } from '../sinks/http.js';
+import { HttpPoster } from '../sinks/http-post.js';
+import type { HttpPostOptions } from '../sinks/http-post.js';
 import type { RedisClient } from './connection.js';
 import { makeProcessor } from './delivery.js';
-import type { DeliveryPolicy } from './delivery.js';
+import type { DeliveryPolicy, DeliveryProcessor } from './delivery.js';
+import { EventWorker } from './event-worker.js';
+import type { HeadJob } from './event-worker.js';
 import type { MemoryWatch } from './memory.js';
 import { endpointKeys, queueName } from './names.js';
 import { RefusalHandler } from './refusals.js';
@@ -17,7 +18,7 @@ export interface DeliveryEndpoint {
   name: string;
   url: string;
   /** `dispatcher` only in-process (tests, embedding): it does not travel through config. */
-  http: Omit<HttpSinkOptions, 'listeners'>;
+  http: Omit<HttpPostOptions, 'listeners'>;
   policy: DeliveryPolicy;
   /** `strict`: one delivery in flight for the endpoint, across all processes, in order. */
   ordering: 'strict' | 'parallel';
@@ -42,6 +43,11 @@ export interface EndpointWorkerOptions {
   memory?: MemoryWatch;
   /** Size of the endpoint's memory reserve (see reserve.ts); 0 = none. */
   reserveBytes?: number;
+  /**
+   * A delivery run failed on something unexpected (Redis trouble, a bug) and was logged; the
+   * event stays at the head of the queue. The app counts it (regnotify_delivery_errors_total).
+   */
+  onDeliveryError?: (endpoint: string, err: Error) => void;
 }
 
 /**
@@ -50,13 +56,14 @@ export interface EndpointWorkerOptions {
  * a time, and the breaker's backoff (BullMQ's rate-limit key) binds them all.
  */
 export class EndpointWorker {
-  private readonly worker: Worker<unknown, unknown, string>;
+  private readonly worker: EventWorker;
   private readonly queue: Queue;
-  private readonly sink: HttpSink;
+  private readonly poster: HttpPoster;
   private readonly inFlight = new Map<string, AbortController>();
   private readonly logger: Logger;
   private readonly refusals: RefusalHandler;
-  private closing = false;
+  private readonly stopping = new AbortController();
+  private closed: Promise<void> | undefined;
   private prepareTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: EndpointWorkerOptions) {
@@ -64,7 +71,7 @@ export class EndpointWorker {
     const logger = options.logger.child({ endpoint: endpoint.name });
     this.logger = logger;
     const strict = endpoint.ordering === 'strict';
-    this.sink = new HttpSink(endpoint.url, endpoint.http);
+    this.poster = new HttpPoster(endpoint.url, endpoint.http);
     const store = new EndpointStore(connection, prefix, endpoint.name);
     // Read-ahead and batching take the events after the head, which only one worker may hold:
     // with parallel ordering each job is delivered on its own.
@@ -75,8 +82,9 @@ export class EndpointWorker {
       policy,
       store,
       logger,
-      post: (body, o) => this.sink.post(body, o),
-      closing: () => this.closing,
+      post: (body, o) => this.poster.post(body, o),
+      stopping: this.stopping.signal,
+      onError: (err) => options.onDeliveryError?.(endpoint.name, err),
     });
     // Keep BullMQ's events stream short (nobody reads it) — the Queue writes this into meta.
     this.queue = new Queue(queueName(endpoint.name), {
@@ -85,9 +93,9 @@ export class EndpointWorker {
       streams: { events: { maxLen: 100 } },
     });
     this.queue.on('error', (err) => this.refusals.onError(err, 'queue error'));
-    this.worker = new Worker<unknown, unknown, string>(
+    this.worker = new EventWorker(
       queueName(endpoint.name),
-      (job: Job<unknown, unknown, string>, token?: string, signal?: AbortSignal) =>
+      (job: HeadJob, token?: string, signal?: AbortSignal) =>
         this.track(job, token, signal, processor),
       {
         connection,
@@ -121,16 +129,16 @@ export class EndpointWorker {
     this.worker.on('lockRenewalFailed', (ids: string[]) => {
       for (const id of ids) {
         logger.warn({ jobId: id }, 'lost the lock of the event being delivered: aborting the POST');
-        this.inFlight.get(id)?.abort(new Error('lock lost'));
+        this.inFlight.get(id)?.abort(new LockLostError(id));
       }
     });
   }
 
   private async track(
-    job: Job<unknown, unknown, string>,
+    job: HeadJob,
     token: string | undefined,
     signal: AbortSignal | undefined,
-    processor: ReturnType<typeof makeProcessor>,
+    processor: DeliveryProcessor,
   ): Promise<void> {
     const controller = new AbortController();
     const id = job.id ?? '';
@@ -165,7 +173,7 @@ export class EndpointWorker {
       // Not taking jobs without the concurrency in place (strict order depends on it).
       const retry = setInterval(() => {
         void ready().then((ok) => {
-          if (ok && !this.closing) {
+          if (ok && !this.stopping.signal.aborted) {
             clearInterval(retry);
             this.run();
           }
@@ -183,7 +191,7 @@ export class EndpointWorker {
   private run(): void {
     this.refusals.running = true;
     void this.worker.run().catch((err: unknown) => {
-      this.logger.error({ err: toError(err).message }, 'worker stopped');
+      this.logger.error({ err: toError(err) }, 'worker stopped');
     });
   }
 
@@ -195,13 +203,16 @@ export class EndpointWorker {
     return this.refusals.running && (this.worker.isRunning() || this.refusals.pausing);
   }
 
-  /** Finishes the POST in flight (no new one starts), then stops. */
-  async close(): Promise<void> {
-    this.closing = true;
-    this.refusals.stop();
-    clearInterval(this.prepareTimer);
-    await this.worker.close();
-    await this.queue.close();
-    await this.sink.close().catch(() => undefined);
+  /** Finishes the POST in flight (no new one starts), then stops. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.stopping.abort();
+      this.refusals.stop();
+      clearInterval(this.prepareTimer);
+      await this.worker.close();
+      await this.queue.close();
+      await this.poster.close();
+    })();
+    return this.closed;
   }
 }

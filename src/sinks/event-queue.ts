@@ -1,7 +1,7 @@
 import { AlreadyClosedError, SinkClosedError } from '../errors.js';
 import type { Event } from '../events/types.js';
-import { silentLogger } from './logger.js';
-import type { Logger } from './logger.js';
+import { silentLogger } from '../log.js';
+import type { Logger } from '../log.js';
 import type { Sink } from './sink.js';
 
 /** Observes events entering and leaving an EventQueue (metrics hook in here). */

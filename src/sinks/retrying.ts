@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { SinkClosedError, toError } from '../errors.js';
 import type { Event } from '../events/types.js';
-import { silentLogger } from './logger.js';
-import type { Logger } from './logger.js';
+import { silentLogger } from '../log.js';
+import type { Logger } from '../log.js';
 import type { Sink } from './sink.js';
 
 /** go-events' RetryStrategy, with durations in milliseconds. */

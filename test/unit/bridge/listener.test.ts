@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { newBridge, withTag } from '../../../src/bridge/bridge.js';
 import type { Listener } from '../../../src/bridge/bridge.js';
 import { BlobMountedError, listen } from '../../../src/bridge/listener.js';
-import type { ListenerLogger, RepositoryRemover } from '../../../src/bridge/listener.js';
+import type { RepositoryRemover } from '../../../src/bridge/listener.js';
 import { MediaTypeDockerManifest } from '../../../src/bridge/manifest.js';
 import { URLBuilder } from '../../../src/bridge/urls.js';
 import type { Descriptor } from '../../../src/events/types.js';
+import { silentLogger } from '../../../src/log.js';
+import type { Logger } from '../../../src/log.js';
 import { RecordingSink } from './fakes.js';
 import { MemoryRegistry, UnknownError } from './memory-repository.js';
 
@@ -36,10 +38,18 @@ class CountingListener implements Listener {
   repoDeleted = (repo: string) => this.count('repo:delete', repo);
 }
 
-class MemoryLogger implements ListenerLogger {
+/** Records the messages of error lines; other levels are discarded. */
+class MemoryLogger implements Logger {
   readonly lines: string[] = [];
-  error(_obj: { err: Error }, msg: string): void {
-    this.lines.push(msg);
+  error(_obj: unknown, msg?: string): void {
+    this.lines.push(msg ?? '');
+  }
+  fatal = silentLogger.fatal;
+  warn = silentLogger.warn;
+  info = silentLogger.info;
+  debug = silentLogger.debug;
+  child(): Logger {
+    return this;
   }
 }
 

@@ -4,6 +4,7 @@ import { Broadcaster } from '../../../src/sinks/broadcaster.js';
 import type { Sink } from '../../../src/sinks/sink.js';
 import type { Event } from '../../../src/events/types.js';
 import { RecordingSink, testEvent } from '../../helpers/test-sinks.js';
+import { silentLogger } from '../../../src/log.js';
 
 // go-events' checkClose: close twice without error, then a write is refused with SinkClosedError.
 async function checkClose(sink: Sink): Promise<void> {
@@ -44,8 +45,10 @@ describe('Broadcaster (go-events TestBroadcaster)', () => {
     const good = new RecordingSink();
     const logged: string[] = [];
     const b = new Broadcaster([closedSink, failing, good], {
-      warn: () => undefined,
-      error: (_o, msg) => logged.push(msg),
+      ...silentLogger,
+      error: (_o: unknown, msg?: string) => {
+        logged.push(msg ?? '');
+      },
     });
     await b.write(testEvent('push', 'r', 'm', 'a'));
     await b.write(testEvent('push', 'r', 'm', 'b'));

@@ -4,6 +4,7 @@ import { EndpointMetricsRecorder } from '../../../src/metrics/endpoint-metrics.j
 import { EventQueue } from '../../../src/sinks/event-queue.js';
 import type { Sink } from '../../../src/sinks/sink.js';
 import { DelayedSink, RecordingSink, testEvent } from '../../helpers/test-sinks.js';
+import { silentLogger } from '../../../src/log.js';
 
 describe('EventQueue (notifications TestEventQueue)', () => {
   it('delivers 1000 concurrent writes through a delayed sink, then closes it', async () => {
@@ -40,8 +41,10 @@ describe('EventQueue (notifications TestEventQueue)', () => {
     } as Sink;
     const metrics = new EndpointMetricsRecorder();
     const q = new EventQueue(sometimesFailing, [metrics], {
-      warn: (_o, msg) => warnings.push(msg),
-      error: () => undefined,
+      ...silentLogger,
+      warn: (_o: unknown, msg?: string) => {
+        warnings.push(msg ?? '');
+      },
     });
     await q.write(testEvent('push', 'r', 'm', 'a'));
     await q.write(testEvent('push', 'r', 'm', 'b'));

@@ -134,6 +134,7 @@ describe('HttpSink redirects (Go client rules)', () => {
     expect(result.status).toBe(0);
     expect(!result.ok && result.error).toBeInstanceOf(HttpTransportError);
     expect(!result.ok && result.error.message).toMatch(/stopped after 10 redirects/);
+    expect(!result.ok && result.error.cause).toMatchObject({ code: 'ERR_TOO_MANY_REDIRECTS' });
     expect(server.seen).toHaveLength(20);
     expect(errs).toHaveLength(1);
     await sink.close();

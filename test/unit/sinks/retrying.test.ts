@@ -10,6 +10,7 @@ import {
 import type { RetryStrategy } from '../../../src/sinks/retrying.js';
 import type { Sink } from '../../../src/sinks/sink.js';
 import { FlakySink, RecordingSink, seededRandom, testEvent } from '../../helpers/test-sinks.js';
+import { silentLogger } from '../../../src/log.js';
 
 async function deliverFlaky(strategy: RetryStrategy): Promise<void> {
   const ts = new RecordingSink();
@@ -76,7 +77,12 @@ describe('RetryingSink', () => {
       failure: () => true,
     };
     const s = new RetryingSink(failing, dropAll, {
-      logger: { warn: () => undefined, error: (_o, m) => errors.push(m) },
+      logger: {
+        ...silentLogger,
+        error: (_o: unknown, m?: string) => {
+          errors.push(m ?? '');
+        },
+      },
     });
     await expect(s.write(testEvent('push', 'r', 'm'))).resolves.toBeUndefined();
     expect(errors).toEqual(['retryingsink: dropped event']);
