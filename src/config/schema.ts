@@ -87,7 +87,7 @@ export const configSchema: Schema<OwnConfig> = {
       },
     },
     waitReplicas: {
-      doc: "Acknowledge an envelope (200) only once this many replicas confirmed its events (Redis WAIT); 503 otherwise, and the registry retries (a retry stores nothing twice). With Sentinel or Cluster, 1 or more makes an acknowledged event survive a failover (see the README's guarantees). 0 = acknowledge once the primary has it.",
+      doc: "Acknowledge an envelope (200) only once this many replicas confirmed its events (Redis WAIT); 503 otherwise, and the registry retries (a retry within redis.dedupeWindowMs stores nothing twice). With Sentinel or Cluster, 1 or more makes an acknowledged event survive a failover (see the README's guarantees). 0 = acknowledge once the primary has it.",
       format: 'rn-nat',
       default: 0,
       env: 'REGNOTIFY_REDIS_WAITREPLICAS',

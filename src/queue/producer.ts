@@ -211,7 +211,7 @@ class EndpointWriter {
         throw new StoreNotReplicatedError(
           `events for endpoint ${this.name} reached the primary, but only ${Number(confirmed)} of ` +
             `${replicas} replicas confirmed them within ${this.options.waitTimeoutMs ?? 1000} ms ` +
-            `(redis.waitReplicas); not acknowledged, a retry stores nothing twice`,
+            `(redis.waitReplicas); not acknowledged; a retry within redis.dedupeWindowMs stores nothing twice`,
         );
       }
     }
