@@ -95,9 +95,9 @@ function undeclared(path: string, s: Sources, reported: string): ConfigError {
 }
 
 /**
- * The first problem of convict's report (node_modules/convict/src/main.js `validate`, convict 6.2.5: a line each,
- * `<path>: <problem>…` or `configuration param '<path>' not declared in the schema`), an unknown
- * key first: it is most often a typo, which may explain the rest.
+ * The first problem of convict's report (node_modules/convict/src/main.js `validate`, convict
+ * 6.2.5: a line each, `<path>: <problem>…` or `configuration param '<path>' not declared in the
+ * schema`), an unknown key first: it is most often a typo, which may explain the rest.
  */
 function firstProblem(report: string, s: Sources): ConfigError {
   const lines = report.split('\n');
