@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, toError } from '../errors.js';
-import { parseNotifications } from './notifications.js';
+import { parseNotifications } from './endpoint.js';
 import { loadOwnSections } from './own-sections.js';
 import { applyRegistryEnv, attributeToEnv } from './registry-env.js';
 import { configSchema } from './schema.js';
-import type { LoadedConfig, LoadOptions, NotificationSettings, OwnConfig } from './types.js';
+import type { OwnConfig } from './schema.js';
+import type { LoadedConfig, LoadOptions, NotificationSettings } from './types.js';
 import { isMap, mergeMaps, readMap } from './values.js';
 import { parseGoYaml } from './yaml.js';
 import type { RawMap } from './values.js';
@@ -27,7 +28,7 @@ const REGISTRY_REDIS_KEYS = words(
 );
 
 /** Parse the file: `.json` as JSON, anything else as YAML (read as the registry's yaml.v2 does). */
-export function readConfigFile(file: string): RawMap {
+function readConfigFile(file: string): RawMap {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -49,9 +50,8 @@ export function readConfigFile(file: string): RawMap {
 }
 
 function warnUnknownSections(doc: RawMap, warnings: string[]): void {
-  const ours = new Set(Object.keys(configSchema));
   for (const key of Object.keys(doc)) {
-    if (!ours.has(key) && !REGISTRY_SECTIONS.has(key)) {
+    if (!Object.hasOwn(configSchema, key) && !REGISTRY_SECTIONS.has(key)) {
       warnings.push(
         `${key}: unknown top-level section (neither regnotify's nor the registry's); ignored`,
       );
@@ -86,13 +86,10 @@ function loadNotifications(
 }
 
 function checkWorkerEndpoints(own: OwnConfig, notifications: NotificationSettings): void {
-  const names = new Set(notifications.endpoints.map((e) => e.name));
   own.workers.endpoints.forEach((name, i) => {
-    if (!names.has(name)) {
-      throw new ConfigError(
-        `workers.endpoints[${i}]`,
-        `no endpoint named ${JSON.stringify(name)} in notifications.endpoints`,
-      );
+    if (!notifications.endpoints.some((e) => e.name === name)) {
+      const why = `no endpoint named ${JSON.stringify(name)} in notifications.endpoints`;
+      throw new ConfigError(`workers.endpoints[${i}]`, why);
     }
   });
 }
