@@ -35,8 +35,7 @@ export class GoDurationError extends RegnotifyError {
   }
 }
 
-/** One `<number><unit>` group: integer digits, a fraction, the unit (up to the next digit or
- * '.'), and the rest of the string. */
+/** A `<number><unit>` group: digits, fraction, unit (up to the next digit or '.'), the rest. */
 const GROUP = /^(\d*)(?:\.(\d*))?([^\d.]*)(.*)$/s;
 
 /** The digits after a '.' as Go's leadingFraction keeps them: those beyond int64 are dropped. */

@@ -1,27 +1,107 @@
 /**
- * The registry's `notifications:` section → NotificationSettings. Each endpoint is read key by
- * key with the readers of ./endpoint-schema.ts: the registry's keys keep their Go meaning
- * (durations, defaults applied as NewEndpoint does); on top, regnotify validates what it needs
- * even where Go does not: the name becomes part of Redis keys, and an invalid URL would
- * otherwise be retried for ever. Unknown keys directly in the section (or in `events`) are
- * warnings, because the registry's yaml.v2 ignores them and a newer registry may add some;
- * unknown keys inside an endpoint are errors.
+ * One `notifications.endpoints[i]` entry → EndpointSettings. The registry's keys keep their Go
+ * meaning (durations, defaults applied as NewEndpoint does); on top, regnotify validates what it
+ * needs even where Go does not: the name becomes part of Redis keys, and an invalid URL would
+ * otherwise be retried for ever. Unknown keys inside an endpoint are errors (./endpoint-schema.ts
+ * lists the known ones).
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, toError } from '../errors.js';
+import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { endpointTiming } from '../sinks/defaults.js';
+import { DefaultRetryAfterMaxMs } from '../sinks/http-response.js';
+import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
-import { allowedEndpointKeys, ENDPOINT_SPECS } from './endpoint-schema.js';
-import type { EndpointKey, EndpointValues, ReadTextFile } from './endpoint-schema.js';
-import type { EndpointSettings, NotificationSettings } from './types.js';
-import { readBool, readMap, rejectUnknownKeys, unknownKeys } from './values.js';
+import { allowedEndpointKeys } from './endpoint-schema.js';
+import type { EndpointKey } from './endpoint-schema.js';
+import type { EndpointMediaType, EndpointSettings } from './types.js';
+import { readBool, readDurationNs, readHeaders, readInt, readMap, readString } from './values.js';
+import { readStringList, rejectUnknownKeys } from './values.js';
 import type { RawMap } from './values.js';
 
+/** Reads a PEM file named in the config; injected so tests need no files. */
+export type ReadTextFile = (path: string) => string;
+
+export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
+const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
+const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
+const MS_NS = 1_000_000;
+const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
+
+/** A Go duration in ms, rounded up: a positive one stays positive, so only <= 0 is "unset". */
+const readMs = (v: unknown, key: string): number => nanosToMs(readDurationNs(v, key));
+
+/** A reader of an integer from `min` to `max`, `def` when unset. */
+function range(def: number, min: number, max: number) {
+  return (v: unknown, key: string): number => {
+    const n = v === undefined || v === null ? def : readInt(v, key);
+    if (n < min || n > max) throw new ConfigError(key, `must be from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function readName(v: unknown, key: string): string {
+  const name = readString(v, key);
+  if (ENDPOINT_NAME_PATTERN.test(name)) return name;
+  const why = `must match ${ENDPOINT_NAME_PATTERN.source}, got ${JSON.stringify(name)}`;
+  throw new ConfigError(key, name === '' ? 'required' : why);
+}
+
+function readActions(v: unknown, key: string): string[] {
+  const actions = readStringList(v, key);
+  const i = actions.findIndex((a) => !ACTIONS.has(a));
+  if (i < 0) return actions;
+  const why = `unknown action ${JSON.stringify(actions[i])} (pull, push, mount, delete)`;
+  throw new ConfigError(`${key}[${i}]`, why);
+}
+
+function readMediaType(v: unknown, key: string): EndpointMediaType {
+  const text = readString(v, key);
+  const found = MEDIA_TYPES.find((t) => t === text);
+  if (found !== undefined) return found;
+  throw new ConfigError(key, `must be '', ${EventsMediaType} or ${EventsMediaTypeV2}`);
+}
+
+function readOrdering(v: unknown, key: string): EndpointSettings['ordering'] {
+  const text = readString(v, key) || 'strict';
+  const found = ORDERINGS.find((o) => o === text);
+  if (found !== undefined) return found;
+  throw new ConfigError(key, `must be strict or parallel, got ${JSON.stringify(text)}`);
+}
+
+function readMaxAge(v: unknown, key: string): number {
+  const ns = readDurationNs(v, key);
+  if (ns < 0) throw new ConfigError(key, 'must not be negative');
+  return nanosToMs(ns);
+}
+
+/** `retryaftermax`: unset → 5m; otherwise 1ms to 24h (0 would turn Retry-After off unsaid). */
+function readRetryAfterMax(v: unknown, key: string): number {
+  if (v === undefined || v === null) return DefaultRetryAfterMaxMs;
+  const ns = readDurationNs(v, key);
+  if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
+    throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
+  }
+  return nanosToMs(ns);
+}
+
+/** The text of the PEM file the value names ('' = none). */
+function readPem(v: unknown, key: string, readText: ReadTextFile): string {
+  const file = readString(v, key);
+  if (file === '') return '';
+  try {
+    return readText(file);
+  } catch (err) {
+    const why = `cannot read ${JSON.stringify(file)}: ${toError(err).message}`;
+    throw new ConfigError(key, why, { cause: err });
+  }
+}
+
 /**
- * A function that reads one key of endpoint `raw` (at `path`) when asked: the order of the
- * reads is the order in which problems are found. A map (`tls`, `ignore`…) is checked for
- * unknown keys the first time one of its keys is read.
+ * A function that reads key `key` of endpoint `raw` (at `path`) with `read`, naming the key in
+ * errors. A map (`tls`, `ignore`…) is checked for unknown keys when one of its keys is first read.
  */
-function endpointReader(raw: unknown, path: string, readText: ReadTextFile) {
+function endpointReader(raw: unknown, path: string) {
   const maps = new Map<string, RawMap>();
   const mapAt = (sub: string): RawMap => {
     const known = maps.get(sub);
@@ -33,10 +113,10 @@ function endpointReader(raw: unknown, path: string, readText: ReadTextFile) {
     return map;
   };
   mapAt('');
-  return <K extends EndpointKey>(key: K): EndpointValues[K] => {
-    const [sub, name] = key.includes('.') ? key.split('.') : ['', key];
-    const value = mapAt(sub ?? '')[name ?? ''];
-    return ENDPOINT_SPECS[key].read(value, `${path}.${key}`, readText);
+  return <T>(key: EndpointKey, read: (v: unknown, key: string) => T): T => {
+    const dot = key.indexOf('.');
+    const value = dot < 0 ? mapAt('')[key] : mapAt(key.slice(0, dot))[key.slice(dot + 1)];
+    return read(value, `${path}.${key}`);
   };
 }
 
@@ -49,88 +129,59 @@ export function parseEndpoint(
   path: string,
   readText: ReadTextFile,
 ): EndpointSettings {
-  const get = endpointReader(raw, path, readText);
-  const name = get('name');
-  const disabled = get('disabled');
-  const url = get('url');
+  const get = endpointReader(raw, path);
+  const name = get('name', readName);
+  const disabled = get('disabled', readBool);
+  const url = get('url', readString);
   checkEndpointUrl(url, disabled, `${path}.url`);
-  const headers = get('headers');
-  const timing = {
-    timeoutMs: get('timeout'),
-    threshold: get('threshold'),
-    backoffMs: get('backoff'),
-  };
-  const ignoredMediaTypes = get('ignoredmediatypes');
-  const actions = get('ignore.actions');
-  const ignore = { mediaTypes: get('ignore.mediatypes'), actions };
-  const mediaType = get('mediatype');
-  const ordering = get('ordering');
-  const concurrency = get('concurrency');
+  const headers = get('headers', readHeaders);
+  // Rounding up keeps a positive duration positive, so only unset, 0 and < 0 get the default.
+  const timing = endpointTiming({
+    timeoutMs: get('timeout', readMs),
+    threshold: get('threshold', readInt),
+    backoffMs: get('backoff', readMs),
+  });
+  const ignoredMediaTypes = get('ignoredmediatypes', readStringList);
+  const actions = get('ignore.actions', readActions);
+  const ignore = { mediaTypes: get('ignore.mediatypes', readStringList), actions };
+  const mediaType = get('mediatype', readMediaType);
+  const ordering = get('ordering', readOrdering);
+  const concurrency = get('concurrency', range(1, 1, 1000));
   if (concurrency > 1 && ordering !== 'parallel') {
     throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
   }
-  const maxAgeMs = get('maxage');
+  const maxAgeMs = get('maxage', readMaxAge);
+  const pem = (key: EndpointKey): string => get(key, (v, at) => readPem(v, at, readText));
   const tls = () => {
-    const [ca, cert, key] = [get('tls.ca'), get('tls.certificate'), get('tls.key')];
-    const settings = { ca, cert, key, insecureSkipVerify: get('tls.insecureskipverify') };
-    if ((cert === '') === (key === '')) return settings;
-    throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');
+    const [ca, cert, key] = [pem('tls.ca'), pem('tls.certificate'), pem('tls.key')];
+    const insecureSkipVerify = get('tls.insecureskipverify', readBool);
+    if ((cert === '') !== (key === '')) {
+      throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');
+    }
+    return { ca, cert, key, insecureSkipVerify };
   };
   const filter = (of: 'repositories' | 'tags') => ({
-    include: get(`${of}.include`),
-    exclude: get(`${of}.exclude`),
+    include: get(`${of}.include`, readStringList),
+    exclude: get(`${of}.exclude`, readStringList),
   });
   return {
     name,
     url,
     disabled,
     headers,
-    ...endpointTiming(timing),
+    ...timing,
     ignoredMediaTypes,
     ignore,
     mediaType,
-    maxBatch: get('maxbatch'),
+    maxBatch: get('maxbatch', range(1, 1, 1000)),
     ordering,
     concurrency,
-    maxRetries: get('maxretries'),
+    maxRetries: get('maxretries', range(0, 0, Number.MAX_SAFE_INTEGER)),
     maxAgeMs,
-    retryAfter: get('retryafter'),
-    retryAfterMaxMs: get('retryaftermax'),
+    retryAfter: get('retryafter', readBool),
+    retryAfterMaxMs: get('retryaftermax', readRetryAfterMax),
     tls: tls(),
     repositories: filter('repositories'),
     tags: filter('tags'),
   };
-}
-
-/** Keys allowed directly inside `notifications:` (anything else: a warning, as yaml.v2 ignores it). */
-const SECTION_TOP_KEYS: ReadonlySet<string> = new Set(['events', 'endpoints']);
-
-export function parseNotifications(
-  raw: unknown,
-  warnings: string[],
-  readText: ReadTextFile,
-): NotificationSettings {
-  const section = readMap(raw, 'notifications');
-  const events = readMap(section['events'], 'notifications.events');
-  const unknown = [
-    ...unknownKeys(section, SECTION_TOP_KEYS, 'notifications'),
-    ...unknownKeys(events, new Set(['includereferences']), 'notifications.events'),
-  ];
-  for (const key of unknown) warnings.push(`${key}: unknown key, ignored (as the registry does)`);
-  const list = section['endpoints'] ?? [];
-  if (!Array.isArray(list)) throw new ConfigError('notifications.endpoints', 'must be a list');
-  const endpoints = list.map((raw: unknown, i) =>
-    parseEndpoint(raw, `notifications.endpoints[${i}]`, readText),
-  );
-  endpoints.forEach((e, i) => {
-    if (endpoints.findIndex((other) => other.name === e.name) < i) {
-      const why = `duplicate endpoint name ${JSON.stringify(e.name)}`;
-      throw new ConfigError(`notifications.endpoints[${i}].name`, why);
-    }
-  });
-  const includeReferences = readBool(
-    events['includereferences'],
-    'notifications.events.includereferences',
-  );
-  return { includeReferences, endpoints };
 }

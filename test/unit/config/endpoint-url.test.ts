@@ -6,8 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { parseEndpoint } from '../../../src/config/endpoint.js';
-import { ENDPOINT_NAME_PATTERN } from '../../../src/config/endpoint-schema.js';
+import { ENDPOINT_NAME_PATTERN, parseEndpoint } from '../../../src/config/endpoint.js';
 import type { EndpointSettings } from '../../../src/config/types.js';
 import { endpointKeys, queueName } from '../../../src/queue/names.js';
 import { checkEndpointUrl } from '../../../src/config/endpoint-url.js';
