@@ -35,12 +35,16 @@ type ConfigOf<S> = {
   [K in keyof S]: S[K] extends { format: infer F } ? ValueOf<F> : ConfigOf<S[K]>;
 };
 
-/** `S`, required to give each leaf a default of its format's type. */
+/** What each leaf of `S` must have: a default of its format's type. */
 type Checked<S> = {
   [K in keyof S]: S[K] extends { format: infer F } ? { default: ValueOf<F> } : Checked<S[K]>;
 };
 
-/** The schema as written, its format names kept as literal types (so ConfigOf can read them). */
+/**
+ * `schema` as written, typed so that its format names stay literal types (ConfigOf reads them)
+ * and each default has its format's type: a wrong default does not compile, and convict's own
+ * Schema<OwnConfig> accepts the result.
+ */
 function defineSchema<S extends SchemaTree>(schema: S & Checked<S>): S & Checked<S> {
   return schema;
 }

@@ -116,15 +116,14 @@ export function readHeaders(v: unknown, key: string): Record<string, string[]> {
       const why = `header values must be a list: write ${name}: [<value>], got ${got}`;
       throw new ConfigError(`${key}.${name}`, why);
     }
-    // defineProperty: a header named `__proto__` is a header, not a prototype.
-    Object.defineProperty(out, name, {
-      value: readStringList(values, `${key}.${name}`),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(out, name, readStringList(values, `${key}.${name}`));
   }
   return out;
+}
+
+/** `map[key] = value`, also for a key named `__proto__` (a header name is any string). */
+export function setOwn(map: RawMap, key: string, value: unknown): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Maps merge key by key; anything else (lists included) is replaced. */
