@@ -112,15 +112,11 @@ export function applyRegistryEnv(
   env: Record<string, string | undefined>,
   warnings: string[],
 ): { section: RawMap; provenance: Map<string, string> } {
-  const vars = Object.entries(env)
-    .filter(
-      ([name, text]) => text !== undefined && (name === PREFIX || name.startsWith(`${PREFIX}_`)),
-    )
-    .map(([name, text = '']) => {
-      const segs = name === PREFIX ? [] : name.slice(PREFIX.length + 1).split('_');
-      return { name, text, segs };
-    })
-    .sort((a, b) => compareSegments(a.segs, b.segs));
+  const vars = Object.entries(env).flatMap(([name, text]) => {
+    if (text === undefined || (name !== PREFIX && !name.startsWith(`${PREFIX}_`))) return [];
+    return [{ name, text, segs: name === PREFIX ? [] : name.slice(PREFIX.length + 1).split('_') }];
+  });
+  vars.sort((a, b) => compareSegments(a.segs, b.segs));
   const provenance = new Map<string, string>();
   let current: unknown = section;
   for (const v of vars) {
