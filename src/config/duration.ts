@@ -35,72 +35,20 @@ export class GoDurationError extends RegnotifyError {
   }
 }
 
-function isDigit(c: string | undefined): boolean {
-  return c !== undefined && c >= '0' && c <= '9';
-}
+/** A `<number><unit>` group: digits, fraction, unit (up to the next digit or '.'), the rest. */
+const GROUP = /^(\d*)(?:\.(\d*))?([^\d.]*)(.*)$/s;
 
-/** Digits at the start of `s` (Go's leadingInt), or an overflow error. */
-function leadingInt(s: string, orig: string): { v: bigint; rest: string } {
-  let i = 0;
-  let v = 0n;
-  while (isDigit(s[i])) {
-    v = v * 10n + BigInt(s.charCodeAt(i) - 48);
-    if (v > MAX_ABS) throw new GoDurationError(orig);
-    i++;
-  }
-  return { v, rest: s.slice(i) };
-}
-
-/** Digits after a '.', Go's leadingFraction: digits beyond int64 precision are dropped. */
-function leadingFraction(s: string): { f: bigint; scale: number; rest: string } {
-  let i = 0;
+/** The digits after a '.' as Go's leadingFraction keeps them: those beyond int64 are dropped. */
+function fraction(digits: string): { f: bigint; scale: number } {
   let f = 0n;
   let scale = 1;
-  let overflow = false;
-  while (isDigit(s[i])) {
-    if (!overflow) {
-      const next = f * 10n + BigInt(s.charCodeAt(i) - 48);
-      if (next > MAX_ABS - 1n) overflow = true;
-      else {
-        f = next;
-        scale *= 10;
-      }
-    }
-    i++;
+  for (const d of digits) {
+    const next = f * 10n + BigInt(d);
+    if (next > MAX_ABS - 1n) break;
+    f = next;
+    scale *= 10;
   }
-  return { f, scale, rest: s.slice(i) };
-}
-
-/** One `<number><unit>` group of a duration string, in nanoseconds. */
-function parseGroup(s: string, orig: string): { ns: bigint; rest: string } {
-  if (!(s[0] === '.' || isDigit(s[0]))) throw new GoDurationError(orig);
-  const int = leadingInt(s, orig);
-  const pre = int.rest.length !== s.length;
-  let rest = int.rest;
-  let frac = { f: 0n, scale: 1 };
-  let post = false;
-  if (rest[0] === '.') {
-    const after = rest.slice(1);
-    const parsed = leadingFraction(after);
-    post = parsed.rest.length !== after.length;
-    frac = parsed;
-    rest = parsed.rest;
-  }
-  if (!pre && !post) throw new GoDurationError(orig);
-  let i = 0;
-  while (i < rest.length && rest[i] !== '.' && !isDigit(rest[i])) i++;
-  if (i === 0) throw new GoDurationError(orig, 'missing unit');
-  const u = rest.slice(0, i);
-  const unit = UNITS.get(u);
-  if (unit === undefined) throw new GoDurationError(orig, `unknown unit ${JSON.stringify(u)}`);
-  if (int.v > MAX_ABS / unit) throw new GoDurationError(orig);
-  let ns = int.v * unit;
-  if (frac.f > 0n) {
-    // Go: v += uint64(float64(f) * (float64(unit) / scale)) — float64 maths, then truncation.
-    ns += BigInt(Math.trunc(Number(frac.f) * (Number(unit) / frac.scale)));
-    if (ns > MAX_ABS) throw new GoDurationError(orig);
-  }
-  return { ns, rest: rest.slice(i) };
+  return { f, scale };
 }
 
 /**
@@ -109,22 +57,27 @@ function parseGroup(s: string, orig: string): { ns: bigint; rest: string } {
  * (≈104 days); larger values are rounded to the nearest double.
  */
 export function parseGoDuration(s: string): number {
-  const orig = s;
-  let neg = false;
-  if (s[0] === '-' || s[0] === '+') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (s === '') throw new GoDurationError(orig);
+  const neg = s[0] === '-';
+  let rest = neg || s[0] === '+' ? s.slice(1) : s;
+  if (rest === '0') return 0;
+  if (rest === '') throw new GoDurationError(s);
   let total = 0n;
-  while (s !== '') {
-    const group = parseGroup(s, orig);
-    total += group.ns;
-    if (total > MAX_ABS) throw new GoDurationError(orig);
-    s = group.rest;
+  while (rest !== '') {
+    const [, int = '', frac, u = '', after = ''] = GROUP.exec(rest) ?? [];
+    const v = BigInt(int); // '' (as in `.5s`) is 0
+    if (v > MAX_ABS || (int === '' && !frac)) throw new GoDurationError(s);
+    if (u === '') throw new GoDurationError(s, 'missing unit');
+    const unit = UNITS.get(u);
+    if (unit === undefined) throw new GoDurationError(s, `unknown unit ${JSON.stringify(u)}`);
+    if (v > MAX_ABS / unit) throw new GoDurationError(s);
+    const { f, scale } = fraction(frac ?? '');
+    // Go: v += uint64(float64(f) * (float64(unit) / scale)) — float64 maths, then truncation.
+    const ns = v * unit + BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
+    total += ns;
+    if (ns > MAX_ABS || total > MAX_ABS) throw new GoDurationError(s);
+    rest = after;
   }
-  if (!neg && total > MAX_ABS - 1n) throw new GoDurationError(orig);
+  if (!neg && total > MAX_ABS - 1n) throw new GoDurationError(s);
   return neg ? -Number(total) : Number(total);
 }
 

@@ -1,16 +1,17 @@
 /**
  * The keys of the registry's `notifications:` section, which regnotify reads with the original's
  * meaning (docs/compatibility.md §7), plus regnotify's own per-endpoint keys, lower-case like the registry's.
- * This table is the documentation and the list of accepted keys (anything else inside an
- * endpoint is an error); ./endpoint.ts turns the values into EndpointSettings.
+ * This table is the documentation, the list of accepted keys (anything else inside an endpoint
+ * is an error), the field tree of the variables (./registry-env.ts), and the names ./endpoint.ts
+ * reads the values by (checked by the compiler: EndpointKey).
  *
  * Environment: the registry's own override scheme, REGISTRY_NOTIFICATIONS_ + upper-cased Go
  * field names joined by '_' (our keys follow the same pattern; a registry ignores them).
  */
 
-export interface NotificationKey {
+export interface NotificationKey<K extends string = string> {
   /** Path inside one endpoint (or inside `notifications` for section keys), dotted. */
-  key: string;
+  key: K;
   /** Upper-cased field path used by REGISTRY_NOTIFICATIONS_* variables, '_'-joined. */
   field: string;
   doc: string;
@@ -30,7 +31,12 @@ export const SECTION_KEYS: readonly NotificationKey[] = [
   },
 ];
 
-const k = (key: string, doc: string, def: string, registry = false): NotificationKey => ({
+const k = <K extends string>(
+  key: K,
+  doc: string,
+  def: string,
+  registry = false,
+): NotificationKey<K> => ({
   key,
   field: key.toUpperCase().replaceAll('.', '_'),
   doc,
@@ -38,7 +44,7 @@ const k = (key: string, doc: string, def: string, registry = false): Notificatio
   registry,
 });
 
-export const ENDPOINT_KEYS: readonly NotificationKey[] = [
+export const ENDPOINT_KEYS = [
   k(
     'name',
     'Endpoint name: required, unique, [A-Za-z0-9][A-Za-z0-9._-]{0,99} (it is part of Redis key names).',
@@ -148,8 +154,8 @@ export const ENDPOINT_KEYS: readonly NotificationKey[] = [
   k('tags.exclude', 'No events whose tag matches one of these globs.', '[]'),
 ];
 
-/** Keys allowed directly inside `notifications:` (anything else: a warning, as yaml.v2 ignores it). */
-export const SECTION_TOP_KEYS: ReadonlySet<string> = new Set(['events', 'endpoints']);
+/** The key paths of an endpoint, as ./endpoint.ts names them. */
+export type EndpointKey = (typeof ENDPOINT_KEYS)[number]['key'];
 
 /** Keys allowed at `path` inside an endpoint ('' = the endpoint itself). */
 export function allowedEndpointKeys(path: string): Set<string> {
@@ -159,9 +165,4 @@ export function allowedEndpointKeys(path: string): Set<string> {
     if (key.startsWith(prefix)) out.add(key.slice(prefix.length).split('.')[0] ?? '');
   }
   return out;
-}
-
-/** The environment variable for a key of endpoint `index` ('<n>' in docs). */
-export function endpointEnvName(key: NotificationKey, index: number | '<n>'): string {
-  return `REGISTRY_NOTIFICATIONS_ENDPOINTS_${index}_${key.field}`;
 }

@@ -61,36 +61,24 @@ const DOT_FLOAT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/; // what Go's ParseFloat takes 
 // Close to the four layouts resolve.go tries (it only changes how an error names the value).
 const TIMESTAMP =
   /^\d{4}-\d{1,2}-\d{1,2}(?:[Tt]\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})|\s+\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d+)?)?$/;
+/** strconv.ParseUint(s, 0, 64)'s syntax (Go >= 1.13): 0b, 0o, 0x prefixes; a leading 0 is octal. */
+const GO_UINT = /^(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/;
 const MAX_UINT64 = (1n << 64n) - 1n;
-export const MIN_INT64 = -(1n << 63n);
-export const MAX_INT64 = (1n << 63n) - 1n;
+const MIN_INT64 = -(1n << 63n);
+const MAX_INT64 = (1n << 63n) - 1n;
 
-/** Go's strconv.ParseUint(s, 0, 64) (Go >= 1.13: 0b, 0o, 0x prefixes; a leading 0 is octal). */
+/** Go's strconv.ParseUint(s, 0, 64). */
 function parseUint(s: string): bigint | undefined {
-  let base = 10n;
-  let digits = s;
-  if (s[0] === '0') {
-    const p = s[1]?.toLowerCase();
-    const prefixed = s.length >= 3 && (p === 'b' || p === 'o' || p === 'x');
-    base = !prefixed ? 8n : p === 'b' ? 2n : p === 'o' ? 8n : 16n;
-    digits = s.slice(prefixed ? 2 : 1);
-  } else if (s === '') return undefined;
-  let n = 0n;
-  for (const c of digits) {
-    const d = /^[0-9a-zA-Z]$/.test(c) ? BigInt(parseInt(c, 36)) : base;
-    if (d >= base) return undefined;
-    n = n * base + d;
-    if (n > MAX_UINT64) return undefined;
-  }
-  return n;
+  if (!GO_UINT.test(s)) return undefined;
+  const n = BigInt(/^0[0-7]/.test(s) ? `0o${s.slice(1)}` : s); // BigInt reads 017 as decimal
+  return n <= MAX_UINT64 ? n : undefined;
 }
 
 /** Go's strconv.ParseInt(s, 0, 64). */
 function parseInt64(s: string): bigint | undefined {
   const u = parseUint(s[0] === '-' || s[0] === '+' ? s.slice(1) : s);
-  if (u === undefined) return undefined;
-  const v = s[0] === '-' ? -u : u;
-  return v >= MIN_INT64 && v <= MAX_INT64 ? v : undefined;
+  const v = u !== undefined && s[0] === '-' ? -u : u;
+  return v !== undefined && v >= MIN_INT64 && v <= MAX_INT64 ? v : undefined;
 }
 
 /** resolve.go `resolve` for a scalar written without a tag (or checked against `tag`). */
@@ -136,8 +124,7 @@ export function resolveGoScalar(s: GoScalar): GoResolved {
  * never what was meant). Undefined when the value does not fit.
  */
 export function toInt64(r: GoResolved): bigint | undefined {
-  if (r.kind === 'int') return r.value >= MIN_INT64 && r.value <= MAX_INT64 ? r.value : undefined;
-  if (r.kind !== 'float' || !Number.isInteger(r.value)) return undefined;
+  if (r.kind !== 'int' && !(r.kind === 'float' && Number.isInteger(r.value))) return undefined;
   const v = BigInt(r.value);
   return v >= MIN_INT64 && v <= MAX_INT64 ? v : undefined;
 }

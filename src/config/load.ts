@@ -1,16 +1,20 @@
 /**
  * loadConfig: defaults < file (YAML or JSON; may be a registry's own config.yml) < environment
  * < overrides. Nothing here reads process.env or process.argv: the caller passes them in.
- * Any problem throws one ConfigError naming the key (or the variable) at fault.
+ * Any problem throws one ConfigError naming the key (or the variable) at fault. Unknown keys
+ * directly in the registry's `notifications:` section (or in `events`) are warnings, because
+ * the registry's yaml.v2 ignores them and a newer registry may add some.
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, toError } from '../errors.js';
-import { parseNotifications } from './notifications.js';
+import { parseEndpoint } from './endpoint.js';
+import type { ReadTextFile } from './endpoint.js';
 import { loadOwnSections } from './own-sections.js';
 import { applyRegistryEnv, attributeToEnv } from './registry-env.js';
 import { configSchema } from './schema.js';
-import type { LoadedConfig, LoadOptions, NotificationSettings, OwnConfig } from './types.js';
-import { isMap, mergeMaps, readMap } from './values.js';
+import type { OwnConfig } from './schema.js';
+import type { LoadedConfig, LoadOptions, NotificationSettings } from './types.js';
+import { isMap, mergeMaps, readBool, readMap, unknownKeys } from './values.js';
 import { parseGoYaml } from './yaml.js';
 import type { RawMap } from './values.js';
 
@@ -27,7 +31,7 @@ const REGISTRY_REDIS_KEYS = words(
 );
 
 /** Parse the file: `.json` as JSON, anything else as YAML (read as the registry's yaml.v2 does). */
-export function readConfigFile(file: string): RawMap {
+function readConfigFile(file: string): RawMap {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -49,9 +53,8 @@ export function readConfigFile(file: string): RawMap {
 }
 
 function warnUnknownSections(doc: RawMap, warnings: string[]): void {
-  const ours = new Set(Object.keys(configSchema));
   for (const key of Object.keys(doc)) {
-    if (!ours.has(key) && !REGISTRY_SECTIONS.has(key)) {
+    if (!Object.hasOwn(configSchema, key) && !REGISTRY_SECTIONS.has(key)) {
       warnings.push(
         `${key}: unknown top-level section (neither regnotify's nor the registry's); ignored`,
       );
@@ -70,6 +73,40 @@ function withoutRegistryRedis(doc: RawMap, warnings: string[]): RawMap {
   return rest;
 }
 
+/** Keys allowed directly inside `notifications:` (anything else: a warning, as yaml.v2 ignores it). */
+const SECTION_TOP_KEYS: ReadonlySet<string> = new Set(['events', 'endpoints']);
+
+/** The registry's `notifications:` section → NotificationSettings. */
+export function parseNotifications(
+  raw: unknown,
+  warnings: string[],
+  readText: ReadTextFile,
+): NotificationSettings {
+  const section = readMap(raw, 'notifications');
+  const events = readMap(section['events'], 'notifications.events');
+  const unknown = [
+    ...unknownKeys(section, SECTION_TOP_KEYS, 'notifications'),
+    ...unknownKeys(events, new Set(['includereferences']), 'notifications.events'),
+  ];
+  for (const key of unknown) warnings.push(`${key}: unknown key, ignored (as the registry does)`);
+  const list = section['endpoints'] ?? [];
+  if (!Array.isArray(list)) throw new ConfigError('notifications.endpoints', 'must be a list');
+  const endpoints = list.map((raw: unknown, i) =>
+    parseEndpoint(raw, `notifications.endpoints[${i}]`, readText),
+  );
+  endpoints.forEach((e, i) => {
+    if (endpoints.findIndex((other) => other.name === e.name) < i) {
+      const why = `duplicate endpoint name ${JSON.stringify(e.name)}`;
+      throw new ConfigError(`notifications.endpoints[${i}].name`, why);
+    }
+  });
+  const includeReferences = readBool(
+    events['includereferences'],
+    'notifications.events.includereferences',
+  );
+  return { includeReferences, endpoints };
+}
+
 function loadNotifications(
   doc: RawMap,
   overrides: RawMap,
@@ -86,13 +123,10 @@ function loadNotifications(
 }
 
 function checkWorkerEndpoints(own: OwnConfig, notifications: NotificationSettings): void {
-  const names = new Set(notifications.endpoints.map((e) => e.name));
   own.workers.endpoints.forEach((name, i) => {
-    if (!names.has(name)) {
-      throw new ConfigError(
-        `workers.endpoints[${i}]`,
-        `no endpoint named ${JSON.stringify(name)} in notifications.endpoints`,
-      );
+    if (!notifications.endpoints.some((e) => e.name === name)) {
+      const why = `no endpoint named ${JSON.stringify(name)} in notifications.endpoints`;
+      throw new ConfigError(`workers.endpoints[${i}]`, why);
     }
   });
 }

@@ -9,16 +9,13 @@
  */
 import convict from 'convict';
 import { ConfigError, toError } from '../errors.js';
-import { FORMATS, formatProblem, readsText } from './formats.js';
+import { FORMATS, formatProblem } from './formats.js';
 import { configSchema, isLeaf, schemaLeaves } from './schema.js';
-import type { SchemaLeaf, SchemaTree } from './schema.js';
-import type { OwnConfig } from './types.js';
+import type { OwnConfig, SchemaLeaf, SchemaTree } from './schema.js';
 import { isMap, mergeMaps, unknownKeyError } from './values.js';
 import type { RawMap } from './values.js';
 
 convict.addFormats(FORMATS);
-
-const LEAVES = new Map(schemaLeaves());
 
 function childOf(node: SchemaTree, key: string): SchemaLeaf | SchemaTree | undefined {
   return Object.hasOwn(node, key) ? node[key] : undefined;
@@ -26,6 +23,11 @@ function childOf(node: SchemaTree, key: string): SchemaLeaf | SchemaTree | undef
 
 function valueAt(tree: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (isMap(v) ? v[key] : undefined), tree);
+}
+
+/** Whether a key's format reads a variable's text into another type (a number, a list…). */
+function readsText(leaf: SchemaLeaf): boolean {
+  return typeof leaf.format === 'string' && FORMATS[leaf.format].coerce !== undefined;
 }
 
 /**
@@ -45,7 +47,7 @@ function shaped(raw: RawMap, node: SchemaTree, path: string): RawMap {
       throw unknownKeyError(key, Object.keys(node), path);
     }
     if (value === null || value === undefined) continue;
-    if (child && isLeaf(child) && typeof value === 'string' && readsText(child.format)) {
+    if (child && isLeaf(child) && typeof value === 'string' && readsText(child)) {
       throw new ConfigError(at, formatProblem(child.format, value) ?? 'must not be a string');
     }
     if (!child || isLeaf(child)) out[key] = value;
@@ -73,23 +75,24 @@ interface Sources {
   values: unknown;
 }
 
-/** The value at `path` is bad: the key and the problem, or the variable if it set the value. */
-function badValue(path: string, leaf: SchemaLeaf, s: Sources, reported: string): ConfigError {
-  const problem = formatProblem(leaf.format, valueAt(s.values, path)) ?? reported;
-  return s.vars[leaf.env] !== undefined
-    ? new ConfigError(leaf.env, `${problem} (${path})`)
-    : new ConfigError(path, problem);
-}
-
-/** A path the schema does not have: its first unknown key, or the key given a map as value. */
-function undeclared(path: string, s: Sources, reported: string): ConfigError {
+/**
+ * The error for `path`, which convict reported (`reported`): its first key the schema does not
+ * have, or the key whose value is bad, named by the variable if one set it.
+ */
+function problemAt(path: string, s: Sources, reported: string): ConfigError {
   const keys = path.split('.');
   let node: SchemaTree = configSchema;
   for (const [i, key] of keys.entries()) {
     const child = childOf(node, key);
     if (!child) return unknownKeyError(key, Object.keys(node), keys.slice(0, i).join('.'));
-    if (isLeaf(child)) return badValue(keys.slice(0, i + 1).join('.'), child, s, reported);
-    node = child;
+    if (!isLeaf(child)) {
+      node = child;
+      continue;
+    }
+    const at = keys.slice(0, i + 1).join('.');
+    const problem = formatProblem(child.format, valueAt(s.values, at)) ?? reported;
+    if (s.vars[child.env] === undefined) return new ConfigError(at, problem);
+    return new ConfigError(child.env, `${problem} (${at})`);
   }
   return new ConfigError(path, reported);
 }
@@ -101,13 +104,14 @@ function undeclared(path: string, s: Sources, reported: string): ConfigError {
  */
 function firstProblem(report: string, s: Sources): ConfigError {
   const lines = report.split('\n');
-  for (const line of lines) {
-    const path = /^configuration param '(.+)' not declared in the schema$/.exec(line)?.[1];
-    if (path !== undefined) return undeclared(path, s, line);
-  }
-  for (const line of lines) {
-    const [path, leaf] = [...LEAVES].find(([p]) => line.startsWith(`${p}: `)) ?? [];
-    if (path !== undefined && leaf !== undefined) return badValue(path, leaf, s, line);
+  for (const pattern of [
+    /^configuration param '(.+)' not declared in the schema$/,
+    /^([\w.]+): /,
+  ]) {
+    for (const line of lines) {
+      const path = pattern.exec(line)?.[1];
+      if (path !== undefined) return problemAt(path, s, line);
+    }
   }
   return new ConfigError('config', report);
 }
@@ -168,7 +172,7 @@ export function loadOwnSections(
   if (Object.keys(file).length > 0) read(file, {});
   // Then the variables over it, but not those of keys the overrides set: overrides win.
   const vars: Record<string, string> = {};
-  for (const [path, leaf] of LEAVES) {
+  for (const [path, leaf] of schemaLeaves()) {
     const text = env[leaf.env];
     if (text !== undefined && valueAt(forced, path) === undefined) vars[leaf.env] = text;
   }

@@ -10,52 +10,36 @@ import { ConfigError, toError } from '../errors.js';
 import { ENDPOINT_KEYS, SECTION_KEYS } from './endpoint-schema.js';
 import type { NotificationKey } from './endpoint-schema.js';
 import { isMap } from './values.js';
+import type { RawMap } from './values.js';
 import { parseGoYamlValue } from './yaml.js';
 
 const PREFIX = 'REGISTRY_NOTIFICATIONS';
 
-type Struct = { kind: 'struct'; fields: Map<string, { key: string; spec: Spec }> };
-type Spec = { kind: 'value' } | { kind: 'list'; item: Spec } | Struct;
+/** A Go struct: upper-cased field name → the field's YAML key and what it holds. */
+type Struct = Map<string, { key: string; holds: Field }>;
+type Field = 'value' | Struct | { list: Struct };
 
 /**
  * The Go field tree of a key table: `ignore.actions` (IGNORE_ACTIONS) → IGNORE → ACTIONS, and
  * `events.includereferences` (EVENTCONFIG_INCLUDEREFERENCES) → EVENTCONFIG → INCLUDEREFERENCES.
  */
 function structOf(keys: readonly NotificationKey[]): Struct {
-  const root: Struct = { kind: 'struct', fields: new Map() };
+  const root: Struct = new Map();
   for (const { key, field } of keys) {
-    const parts = key.split('.');
     const names = field.split('_');
     let node = root;
-    parts.forEach((part, i) => {
+    key.split('.').forEach((part, i, parts) => {
       const name = names[i] ?? part.toUpperCase();
-      const last = i === parts.length - 1;
-      let entry = node.fields.get(name);
-      if (!entry) {
-        entry = {
-          key: part,
-          spec: last ? { kind: 'value' } : { kind: 'struct', fields: new Map() },
-        };
-        node.fields.set(name, entry);
-      }
-      if (entry.spec.kind === 'struct') node = entry.spec;
+      const holds = node.get(name)?.holds ?? (i === parts.length - 1 ? 'value' : new Map());
+      node.set(name, { key: part, holds });
+      if (holds instanceof Map) node = holds;
     });
   }
   return root;
 }
 
-const SECTION_SPEC = structOf(SECTION_KEYS);
-SECTION_SPEC.fields.set('ENDPOINTS', {
-  key: 'endpoints',
-  spec: { kind: 'list', item: structOf(ENDPOINT_KEYS) },
-});
-
-export interface RegistryEnvResult {
-  /** The raw notifications section with the overrides applied (a new object). */
-  section: Record<string, unknown>;
-  /** Key path (as errors name it) → the variable that set it. */
-  provenance: Map<string, string>;
-}
+const SECTION = structOf(SECTION_KEYS);
+SECTION.set('ENDPOINTS', { key: 'endpoints', holds: { list: structOf(ENDPOINT_KEYS) } });
 
 interface Walk {
   env: string;
@@ -64,38 +48,37 @@ interface Walk {
   provenance: Map<string, string>;
 }
 
-function apply(node: unknown, spec: Spec, segs: string[], path: string, w: Walk): unknown {
+/** `node` (at `path`, of Go type `holds`) with the variable's value set at field path `segs`. */
+function apply(node: unknown, holds: Field, segs: string[], path: string, w: Walk): unknown {
   const [seg, ...rest] = segs;
   if (seg === undefined) {
     w.provenance.set(path, w.env);
     return w.value;
   }
-  if (spec.kind === 'value') {
+  if (holds === 'value') {
     // e.g. HEADERS_AUTHORIZATION: only whole values are taken (HEADERS as a YAML map).
     w.warnings.push(`${w.env}: ${path} is set as a whole (no field ${segs.join('_')}); ignored`);
     return node;
   }
-  if (spec.kind === 'list') {
-    const list = Array.isArray(node) ? [...(node as unknown[])] : [];
+  if (!(holds instanceof Map)) {
     if (!/^\d+$/.test(seg))
       throw new ConfigError(w.env, `invalid list index ${JSON.stringify(seg)}`);
+    const list: unknown[] = Array.isArray(node) ? [...node] : [];
     const idx = Number(seg);
     if (idx > list.length) {
-      throw new ConfigError(
-        w.env,
-        `index ${idx} out of range: ${path} has ${list.length} entries (the index may equal the length to append)`,
-      );
+      const why = `${path} has ${list.length} entries (the index may equal the length to append)`;
+      throw new ConfigError(w.env, `index ${idx} out of range: ${why}`);
     }
-    list[idx] = apply(list[idx], spec.item, rest, `${path}[${idx}]`, w);
+    list[idx] = apply(list[idx], holds.list, rest, `${path}[${idx}]`, w);
     return list;
   }
-  const map = isMap(node) ? { ...node } : {};
-  const field = spec.fields.get(seg);
+  const field = holds.get(seg);
   if (!field) {
     w.warnings.push(`${w.env}: unknown field ${seg} in ${path}; ignored`);
     return node;
   }
-  map[field.key] = apply(map[field.key], field.spec, rest, `${path}.${field.key}`, w);
+  const map = isMap(node) ? { ...node } : {};
+  map[field.key] = apply(map[field.key], field.holds, rest, `${path}.${field.key}`, w);
   return map;
 }
 
@@ -120,28 +103,25 @@ function parseValue(env: string, text: string): unknown {
   }
 }
 
-/** Apply every REGISTRY_NOTIFICATIONS* variable of `env` to `section` (not modified). */
+/**
+ * Every REGISTRY_NOTIFICATIONS* variable of `env` applied to `section` (not modified), and
+ * which variable set which key path (as errors name it).
+ */
 export function applyRegistryEnv(
-  section: Record<string, unknown>,
+  section: RawMap,
   env: Record<string, string | undefined>,
   warnings: string[],
-): RegistryEnvResult {
-  const vars = Object.entries(env)
-    .filter(
-      (e): e is [string, string] =>
-        e[1] !== undefined && (e[0] === PREFIX || e[0].startsWith(`${PREFIX}_`)),
-    )
-    .map(([name, text]) => ({
-      name,
-      text,
-      segs: name === PREFIX ? [] : name.slice(PREFIX.length + 1).split('_'),
-    }))
-    .sort((a, b) => compareSegments(a.segs, b.segs));
+): { section: RawMap; provenance: Map<string, string> } {
+  const vars = Object.entries(env).flatMap(([name, text]) => {
+    if (text === undefined || (name !== PREFIX && !name.startsWith(`${PREFIX}_`))) return [];
+    return [{ name, text, segs: name === PREFIX ? [] : name.slice(PREFIX.length + 1).split('_') }];
+  });
+  vars.sort((a, b) => compareSegments(a.segs, b.segs));
   const provenance = new Map<string, string>();
   let current: unknown = section;
   for (const v of vars) {
     const w: Walk = { env: v.name, value: parseValue(v.name, v.text), warnings, provenance };
-    current = apply(current, SECTION_SPEC, v.segs, 'notifications', w);
+    current = apply(current, SECTION, v.segs, 'notifications', w);
   }
   if (!isMap(current)) throw new ConfigError(PREFIX, 'must be a YAML map');
   return { section: current, provenance };
@@ -152,12 +132,9 @@ export function attributeToEnv(
   err: ConfigError,
   provenance: ReadonlyMap<string, string>,
 ): ConfigError {
-  let best: string | undefined;
-  for (const path of provenance.keys()) {
-    const covers =
-      err.key === path || err.key.startsWith(`${path}.`) || err.key.startsWith(`${path}[`);
-    if (covers && (best === undefined || path.length > best.length)) best = path;
-  }
+  const covers = (path: string): boolean =>
+    err.key === path || err.key.startsWith(`${path}.`) || err.key.startsWith(`${path}[`);
+  const best = [...provenance.keys()].filter(covers).sort((a, b) => b.length - a.length)[0];
   if (best === undefined) return err;
   const problem = err.message.slice(err.key.length + 2);
   const where = err.key === best ? '' : ` (at ${err.key})`;

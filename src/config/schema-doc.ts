@@ -2,7 +2,7 @@
  * The configuration reference as a markdown table, generated from the schemas so the README
  * cannot drift from what the loader accepts.
  */
-import { ENDPOINT_KEYS, endpointEnvName, SECTION_KEYS } from './endpoint-schema.js';
+import { ENDPOINT_KEYS, SECTION_KEYS } from './endpoint-schema.js';
 import { schemaLeaves } from './schema.js';
 
 export interface SchemaDocRow {
@@ -33,7 +33,7 @@ export function configSchemaRows(): SchemaDocRow[] {
   }));
   const endpoint = ENDPOINT_KEYS.map((k) => ({
     key: `notifications.endpoints[].${k.key}`,
-    env: endpointEnvName(k, '<n>'),
+    env: `REGISTRY_NOTIFICATIONS_ENDPOINTS_<n>_${k.field}`,
     default: k.default,
     doc: k.registry ? k.doc : `${k.doc} (regnotify)`,
   }));

@@ -3,28 +3,20 @@
  * its doc, format, default and environment variable. The `notifications:` section is the
  * registry's and is described in ./endpoint-schema.ts. Keys are written in YAML exactly as
  * they appear here (camelCase); environment variables are REGNOTIFY_ + the upper-cased path.
- * The schema is typed by the config it describes (./types.ts), so the compiler checks that every
- * key is there, with a default of its type, and nothing else.
+ * The config's type is derived from the schema (each key typed by its format, ./formats.ts),
+ * and the compiler checks that every default is a value of its key's format.
  */
-import type { FormatName } from './formats.js';
-import type { OwnConfig } from './types.js';
+import type { FormatName, FormatType } from './formats.js';
 
-type Value = string | number | boolean | readonly string[];
-
-export interface SchemaLeaf<T extends Value = Value> {
+export interface SchemaLeaf {
   doc: string;
   /** A name from ./formats.ts, or the list of allowed values. */
-  format: FormatName | readonly T[];
-  default: T;
+  format: FormatName | readonly string[];
+  default: unknown;
   env: string;
   /** A secret: ./secrets.ts scrubs it from logs and hides it when printed (a test checks). */
   sensitive?: boolean;
 }
-
-/** The schema of a config of type T: a leaf for each value, a subtree for each section. */
-export type Schema<T> = {
-  [K in keyof T]: T[K] extends Value ? SchemaLeaf<T[K]> : Schema<T[K]>;
-};
 
 /** Any subtree of a schema, walked without its type. */
 export interface SchemaTree {
@@ -35,9 +27,31 @@ export function isLeaf(node: SchemaLeaf | SchemaTree): node is SchemaLeaf {
   return 'default' in node && 'doc' in node;
 }
 
+/** The type of the values of a key with format `F`. */
+type ValueOf<F> = F extends FormatName ? FormatType<F> : F extends readonly (infer V)[] ? V : never;
+
+/** The config a schema describes: a value for each leaf, a section for each subtree. */
+type ConfigOf<S> = {
+  [K in keyof S]: S[K] extends { format: infer F } ? ValueOf<F> : ConfigOf<S[K]>;
+};
+
+/** What each leaf of `S` must have: a default of its format's type. */
+type Checked<S> = {
+  [K in keyof S]: S[K] extends { format: infer F } ? { default: ValueOf<F> } : Checked<S[K]>;
+};
+
+/**
+ * `schema` as written, typed so that its format names stay literal types (ConfigOf reads them)
+ * and each default has its format's type: a wrong default does not compile, and convict's own
+ * Schema<OwnConfig> accepts the result.
+ */
+function defineSchema<S extends SchemaTree>(schema: S & Checked<S>): S & Checked<S> {
+  return schema;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const configSchema: Schema<OwnConfig> = {
+export const configSchema = defineSchema({
   redis: {
     url: {
       doc: "Redis to keep the queues in, redis:// or rediss:// (user/password may be in the URL). '' = an embedded redis-server started by `regnotify start` (see redis.embedded).",
@@ -295,7 +309,10 @@ export const configSchema: Schema<OwnConfig> = {
       env: 'REGNOTIFY_LOGGING_LEVEL',
     },
   },
-};
+});
+
+/** regnotify's own sections as loaded: each key typed by its format. */
+export type OwnConfig = ConfigOf<typeof configSchema>;
 
 /** Every leaf of a schema with its dotted path, in declaration order. */
 export function schemaLeaves(node: SchemaTree = configSchema, prefix = ''): [string, SchemaLeaf][] {

@@ -2,10 +2,9 @@
  * What in a loaded config is secret: the logger scrubs these strings from every line, and
  * `redactedConfig` is what `regnotify config` style commands may print.
  */
+import { REDACTED } from '../log.js';
 import { displayUrl, urlSecrets } from '../sinks/url-display.js';
 import type { EndpointSettings, RegnotifyConfig } from './types.js';
-
-export const REDACTED = '[REDACTED]';
 
 function urlPassword(url: string): string {
   if (url === '') return '';

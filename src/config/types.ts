@@ -4,55 +4,10 @@
  * ./endpoint-schema.ts (the schema is the documentation).
  */
 import type { EventsMediaTypeName } from '../events/types.js';
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+import type { OwnConfig } from './schema.js';
 
 /** '' = the media type the event was received with. */
 export type EndpointMediaType = '' | EventsMediaTypeName;
-
-/** regnotify's Redis (`redis:`); src/queue/connection.ts's RedisSettings is what a client needs. */
-export interface RedisConfig {
-  /** '' = embedded redis-server started by `regnotify start`. */
-  url: string;
-  prefix: string;
-  commandTimeoutMs: number;
-  connectTimeoutMs: number;
-  /** Non-empty → Redis Cluster. */
-  cluster: { nodes: string[] };
-  sentinel: { name: string; sentinels: string[] };
-  waitReplicas: number;
-  waitTimeoutMs: number;
-  writeHeadroomPercent: number;
-  reserveBytes: number;
-  dedupeWindowMs: number;
-  dedupeMaxIds: number;
-  password: string;
-  embedded: { dataDir: string; bin: string; port: number };
-}
-
-export interface IngestSettings {
-  enabled: boolean;
-  /** host:port; Go style ':5050' = all interfaces. */
-  addr: string;
-  path: string;
-  maxBodyBytes: number;
-  maxInFlightBytes: number;
-  maxInFlightEvents: number;
-  maxConcurrentRequests: number;
-  maxEventsPerRequest: number;
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  auth: { token: string; username: string; password: string };
-}
-
-export interface WorkerSettings {
-  enabled: boolean;
-  /** [] = every enabled endpoint. */
-  endpoints: string[];
-  lockDurationMs: number;
-  stalledIntervalMs: number;
-  prefetch: number;
-}
 
 export interface TlsSettings {
   /** PEM text read from the configured files at load time ('' when not configured). */
@@ -101,17 +56,10 @@ export interface NotificationSettings {
   endpoints: EndpointSettings[];
 }
 
-export interface RegnotifyConfig {
-  redis: RedisConfig;
-  ingest: IngestSettings;
-  workers: WorkerSettings;
-  metrics: { addr: string; token: string; cacheMs: number };
-  logging: { level: LogLevel };
+/** The whole configuration: regnotify's sections (./schema.ts) and the registry's `notifications`. */
+export interface RegnotifyConfig extends OwnConfig {
   notifications: NotificationSettings;
 }
-
-/** regnotify's own sections, read through convict (./schema.ts). */
-export type OwnConfig = Omit<RegnotifyConfig, 'notifications'>;
 
 export interface LoadedConfig {
   config: RegnotifyConfig;

@@ -1,9 +1,9 @@
 /**
  * Readers for values of the registry's notifications section, typed the way Go's yaml.v2 types
- * them (docs/compatibility.md §7). Each takes the raw value and the key path to name in errors. Raw values
- * come from ./yaml.ts (strings for quoted scalars, GoScalar for the rest, resolved here for the
- * field read: see ./go-scalar.ts) or, from a JSON file or overrides, as plain JS values.
- * `null`/`undefined` (an absent, empty or null key) is the Go zero value.
+ * them (docs/compatibility.md §7). Each takes the raw value and the key path to name in errors.
+ * Raw values come from ./yaml.ts (strings for quoted scalars, GoScalar for the rest, resolved
+ * here for the field read: see ./go-scalar.ts) or, from a JSON file or overrides, as plain JS
+ * values. `null`/`undefined` (an absent, empty or null key) is the Go zero value.
  */
 import { ConfigError, toError } from '../errors.js';
 import { parseGoDuration } from './duration.js';
@@ -20,8 +20,7 @@ export function isMap(v: unknown): v is RawMap {
 function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (v instanceof GoScalar) return v.text;
-  if (isMap(v)) return 'a map';
-  return JSON.stringify(v);
+  return isMap(v) ? 'a map' : JSON.stringify(v);
 }
 
 /** Why `"5"` is not the integer 5: yaml.v2 never converts a quoted scalar. */
@@ -29,8 +28,9 @@ function quotedHint(v: unknown): string {
   return typeof v === 'string' ? ' (quoted, so a string)' : '';
 }
 
-/** `v` resolved as yaml.v2 would; an explicit tag it refuses is an error whatever the field. */
-function resolved(v: GoScalar, key: string): GoResolved {
+/** A GoScalar resolved as yaml.v2 would; an explicit tag it refuses is an error whatever the field. */
+function resolved(v: unknown, key: string): GoResolved | undefined {
+  if (!(v instanceof GoScalar)) return undefined;
   const r = resolveGoScalar(v);
   if (r.kind === 'invalid') throw new ConfigError(key, r.problem);
   return r;
@@ -49,10 +49,7 @@ export function readMap(v: unknown, key: string): RawMap {
 export function readString(v: unknown, key: string): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'string') return v;
-  if (v instanceof GoScalar) {
-    resolved(v, key); // only to refuse what yaml.v2 refuses (`!!int abc`)
-    return v.text;
-  }
+  if (resolved(v, key)) return String(v); // resolved only to refuse what yaml.v2 refuses
   if (typeof v === 'number' || typeof v === 'boolean') return String(v); // JSON, overrides
   throw new ConfigError(key, `must be a string, got ${describe(v)}`);
 }
@@ -61,21 +58,18 @@ export function readString(v: unknown, key: string): string {
 export function readBool(v: unknown, key: string): boolean {
   if (v === null || v === undefined) return false;
   if (typeof v === 'boolean') return v;
-  if (v instanceof GoScalar) {
-    const r = resolved(v, key);
-    if (r.kind === 'bool') return r.value;
-  }
-  throw new ConfigError(
-    key,
-    `not a boolean: ${describe(v)}${quotedHint(v)}; use true/false, yes/no, on/off`,
-  );
+  const r = resolved(v, key);
+  if (r?.kind === 'bool') return r.value;
+  const why = `${describe(v)}${quotedHint(v)}; use true/false, yes/no, on/off`;
+  throw new ConfigError(key, `not a boolean: ${why}`);
 }
 
 /** A Go int: decimal, 0x/0o/0b/0-octal, `_` separators, or a float holding a whole number. */
 export function readInt(v: unknown, key: string): number {
   if (v === null || v === undefined) return 0;
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-  const n = v instanceof GoScalar ? toInt64(resolved(v, key)) : undefined;
+  const r = resolved(v, key);
+  const n = r && toInt64(r);
   if (n === undefined) throw new ConfigError(key, `not an integer: ${describe(v)}${quotedHint(v)}`);
   if (n < BigInt(Number.MIN_SAFE_INTEGER) || n > BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new ConfigError(key, `not an integer: ${describe(v)} is beyond ±2^53-1`);
@@ -83,22 +77,19 @@ export function readInt(v: unknown, key: string): number {
   return Number(n);
 }
 
-function parseDuration(text: string, key: string): number {
-  try {
-    return parseGoDuration(text);
-  } catch (err) {
-    throw new ConfigError(key, toError(err).message, { cause: err });
-  }
-}
-
 /** A Go time.Duration: an integer is nanoseconds, a string goes through ParseDuration. */
 export function readDurationNs(v: unknown, key: string): number {
   if (v === null || v === undefined) return 0;
-  if (typeof v === 'string') return parseDuration(v, key);
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
-  const r = v instanceof GoScalar ? resolved(v, key) : undefined;
-  if (r?.kind === 'str') return parseDuration(String(v), key);
-  const ns = r ? toInt64(r) : undefined;
+  const r = resolved(v, key);
+  if (typeof v === 'string' || r?.kind === 'str') {
+    try {
+      return parseGoDuration(String(v));
+    } catch (err) {
+      throw new ConfigError(key, toError(err).message, { cause: err });
+    }
+  }
+  const ns = r && toInt64(r);
   if (ns !== undefined) return Number(ns);
   if (typeof v === 'number' || r?.kind === 'int' || r?.kind === 'float') {
     const why = 'a number is integer nanoseconds (an int64)';
@@ -117,24 +108,22 @@ export function readStringList(v: unknown, key: string): string[] {
 
 /** http.Header: names verbatim, every value a list (a scalar is an error, as in yaml.v2). */
 export function readHeaders(v: unknown, key: string): Record<string, string[]> {
-  const map = readMap(v, key);
   const out: Record<string, string[]> = {};
-  for (const [name, values] of Object.entries(map)) {
+  for (const [name, values] of Object.entries(readMap(v, key))) {
     if (!Array.isArray(values) && values !== null) {
       // The value is not echoed: it is often a credential (Authorization: Bearer …).
-      throw new ConfigError(
-        `${key}.${name}`,
-        `header values must be a list: write ${name}: [<value>], got ${isMap(values) ? 'a map' : 'a single value'}`,
-      );
+      const got = isMap(values) ? 'a map' : 'a single value';
+      const why = `header values must be a list: write ${name}: [<value>], got ${got}`;
+      throw new ConfigError(`${key}.${name}`, why);
     }
-    Object.defineProperty(out, name, {
-      value: readStringList(values, `${key}.${name}`),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setOwn(out, name, readStringList(values, `${key}.${name}`));
   }
   return out;
+}
+
+/** `map[key] = value`, also for a key named `__proto__` (a header name is any string). */
+export function setOwn(map: RawMap, key: string, value: unknown): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** Maps merge key by key; anything else (lists included) is replaced. */

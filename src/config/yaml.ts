@@ -11,6 +11,8 @@ import type { Document, Scalar, ScalarTag } from 'yaml';
 import { RegnotifyError } from '../errors.js';
 import { GoScalar, isNullText, YAML11_BOOLS } from './go-scalar.js';
 import type { GoTag } from './go-scalar.js';
+import { setOwn } from './values.js';
+import type { RawMap } from './values.js';
 
 const yaml11Bool: ScalarTag = {
   identify: (v) => typeof v === 'boolean',
@@ -103,16 +105,9 @@ function toGo(node: unknown, path: string, w: Walk): unknown {
   if (isAlias(node)) return toGo(node.resolve(w.doc), path, w);
   if (isScalar(node)) return scalarToGo(node);
   if (isSeq(node)) return node.items.map((item, i) => toGo(item, `${path}[${i}]`, w));
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of entries(node, path, w)) {
-    // defineProperty: a header named `__proto__` is a header, not a prototype.
-    Object.defineProperty(out, key, {
-      value: toGo(value, `${path}.${key}`, w),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
+  const out: RawMap = {};
+  for (const [key, value] of entries(node, path, w))
+    setOwn(out, key, toGo(value, `${path}.${key}`, w));
   return out;
 }
 

@@ -5,9 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig, parseNotifications } from '../../../src/config/load.js';
 import { GoScalar } from '../../../src/config/go-scalar.js';
-import { parseNotifications } from '../../../src/config/notifications.js';
 import { isMap, readDurationNs, readInt, readString } from '../../../src/config/values.js';
 import { parseGoYaml } from '../../../src/config/yaml.js';
 
