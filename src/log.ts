@@ -21,6 +21,7 @@
  */
 import os from 'node:os';
 import { pino } from 'pino';
+import { prettyLine } from './log-pretty.js';
 import type { DestinationStream } from 'pino';
 
 /** One log call: fields (an `err` is serialised whole: type, message, stack, code) and a message. */
@@ -92,10 +93,20 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /** Optional `name` field on every line (e.g. the process role). */
   name?: string;
+  /** `json` (default): one JSON object a line. `pretty`: readable lines (src/log-pretty.ts). */
+  format?: 'json' | 'pretty';
+  /** With `pretty`: colour the level (a terminal). */
+  colour?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): pino.Logger {
-  const scrub = makeScrubber(options.secrets ?? []);
+  const scrubSecrets = makeScrubber(options.secrets ?? []);
+  const colour = options.colour ?? false;
+  // Secrets are scrubbed from the JSON line first, whatever is written in the end.
+  const scrub =
+    options.format === 'pretty'
+      ? (line: string) => prettyLine(scrubSecrets(line), { colour })
+      : scrubSecrets;
   const opts: pino.LoggerOptions = {
     level: options.level ?? 'info',
     // pid and hostname tell the replicas of a scaled-out worker apart.

@@ -24,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     packageRoot: fileURLToPath(new URL('../..', import.meta.url)), // from dist/workers/
+    stdoutIsTTY: process.stdout.isTTY === true,
   });
   const { stop } = runner;
   if (stop === undefined) {

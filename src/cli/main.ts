@@ -106,7 +106,15 @@ function service(
   io: CliIo,
   startFirst?: (config: RegnotifyConfig) => Promise<() => Promise<void>>,
 ): Runner {
-  return runService({ config, roles, stderr: io.stderr, ...(startFirst ? { startFirst } : {}) });
+  const { format } = config.logging;
+  const pretty = format === 'pretty' || (format === 'auto' && io.stdoutIsTTY === true);
+  return runService({
+    config,
+    roles,
+    stderr: io.stderr,
+    log: { format: pretty ? 'pretty' : 'json', colour: pretty && io.stdoutIsTTY === true },
+    ...(startFirst ? { startFirst } : {}),
+  });
 }
 
 /** `receiver`: the demo's receiver alone, until stopped. */

@@ -27,6 +27,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** The package's root directory (package.json, scripts/). */
   packageRoot: string;
+  /** Standard output is a terminal (`logging.format: auto` then logs readable lines). */
+  stdoutIsTTY?: boolean;
 }
 
 /** A runner that has already finished. */

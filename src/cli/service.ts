@@ -18,6 +18,8 @@ export interface ServiceOptions {
   roles: AppRoles;
   /** Where a failed start is also said in plain words (a JSON log line is easy to miss). */
   stderr: (text: string) => void;
+  /** How log lines look (see src/log-pretty.ts). Default JSON. */
+  log?: { format: 'json' | 'pretty'; colour: boolean };
   /**
    * Started before the app and stopped after it has closed (the demo's receiver: listening
    * before the first delivery, and until the last one in flight is answered). Returns its stop.
@@ -32,7 +34,11 @@ export interface ServiceRunner {
 
 export function runService(options: ServiceOptions): ServiceRunner {
   const { config } = options;
-  const logger = createLogger({ level: config.logging.level, secrets: secretValues(config) });
+  const logger = createLogger({
+    level: config.logging.level,
+    secrets: secretValues(config),
+    ...options.log,
+  });
   const { done, exit } = exitSignal();
   let app: App | undefined;
   let stopFirst: (() => Promise<void>) | undefined;

@@ -32,12 +32,14 @@ type ValueOf<F> = F extends FormatName ? FormatType<F> : F extends readonly (inf
 
 /** The config a schema describes: a value for each leaf, a section for each subtree. */
 type ConfigOf<S> = {
-  [K in keyof S]: S[K] extends { format: infer F } ? ValueOf<F> : ConfigOf<S[K]>;
+  [K in keyof S]: S[K] extends { doc: string; format: infer F } ? ValueOf<F> : ConfigOf<S[K]>;
 };
 
 /** What each leaf of `S` must have: a default of its format's type. */
 type Checked<S> = {
-  [K in keyof S]: S[K] extends { format: infer F } ? { default: ValueOf<F> } : Checked<S[K]>;
+  [K in keyof S]: S[K] extends { doc: string; format: infer F }
+    ? { default: ValueOf<F> }
+    : Checked<S[K]>;
 };
 
 /**
@@ -307,6 +309,12 @@ export const configSchema = defineSchema({
       format: LOG_LEVELS,
       default: 'info',
       env: 'REGNOTIFY_LOGGING_LEVEL',
+    },
+    format: {
+      doc: 'json = one JSON object a line (for log shippers); pretty = readable lines (time, level, message, key=value); auto = pretty when standard output is a terminal, else json. Secrets are scrubbed either way.',
+      format: ['auto', 'json', 'pretty'] as const,
+      default: 'auto',
+      env: 'REGNOTIFY_LOGGING_FORMAT',
     },
   },
 });

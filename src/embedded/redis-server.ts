@@ -115,7 +115,7 @@ function supervise(s: {
     maxRestartsPerMinute: options.maxRestartsPerMinute ?? 5,
     onFatal: options.onFatal ?? (() => undefined),
   });
-  logger.info({ pid: s.child.pid, dataDir }, 'embedded redis-server started');
+  logger.info({ redisPid: s.child.pid, dataDir }, 'embedded redis-server started');
   let stopping: Promise<void> | undefined;
   return {
     url: `redis://127.0.0.1:${port}`,
