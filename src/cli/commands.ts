@@ -11,13 +11,8 @@ import { createRedisClient, waitReady } from '../queue/connection.js';
 import type { RedisClient } from '../queue/connection.js';
 import { knownRedisSettings } from '../redis-settings.js';
 import type { CliArgs, Command } from './args.js';
-import {
-  deadLetters,
-  endpointStats,
-  formatStats,
-  replayDeadLetters,
-  setPaused,
-} from './operator.js';
+import { deadLetters, endpointStats, replayDeadLetters, setPaused } from '../console/ops.js';
+import { formatStats } from './operator.js';
 import type { CliIo, ExitCode } from './runner.js';
 
 export type OperatorCommand = Extract<Command, 'stats' | 'dead' | 'replay' | 'pause' | 'resume'>;

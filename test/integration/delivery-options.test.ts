@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { deadLetters, replayDeadLetters, setPaused } from '../../src/cli/operator.js';
+import { deadLetters, replayDeadLetters, setPaused } from '../../src/console/ops.js';
 import { encodeEnvelope, encodeEvent } from '../../src/events/encode.js';
 import { EventsMediaTypeV2 } from '../../src/events/types.js';
 import { createRedisClient } from '../../src/queue/connection.js';
