@@ -21,6 +21,12 @@ export interface CliArgs {
   endpoints: string[];
   port?: number;
   json: boolean;
+  /** `dead drop`: the one sub-command (the dead letters are dropped instead of listed). */
+  drop: boolean;
+  /** Dead letters named with --id (replay, dead drop). */
+  ids: string[];
+  /** --all: every dead letter (replay, dead drop). */
+  all: boolean;
   installRedis: boolean;
   help: boolean;
   version: boolean;
@@ -43,6 +49,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         endpoint: { type: 'string', short: 'e', multiple: true },
         port: { type: 'string', short: 'p' },
         json: { type: 'boolean' },
+        id: { type: 'string', multiple: true },
+        all: { type: 'boolean' },
         'install-redis': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -56,7 +64,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (!(Commands as readonly string[]).includes(name)) {
     throw new UsageError(`unknown command "${name}" (one of: ${Commands.join(', ')})`);
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  const drop = name === 'dead' && rest[0] === 'drop';
+  if (rest.length > (drop ? 1 : 0)) {
+    throw new UsageError(`unexpected argument "${rest[drop ? 1 : 0]}"`);
+  }
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
@@ -70,6 +81,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     endpoints: values.endpoint ?? [],
     ...(port !== undefined ? { port } : {}),
     json: values.json ?? false,
+    drop,
+    ids: values.id ?? [],
+    all: values.all ?? false,
     installRedis: values['install-redis'] ?? false,
     help: values.help ?? false,
     version: values.version ?? false,

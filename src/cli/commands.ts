@@ -8,11 +8,12 @@ import { enabledEndpoints } from '../config/types.js';
 import type { RegnotifyConfig } from '../config/types.js';
 import { toError } from '../errors.js';
 import { createRedisClient, waitReady } from '../queue/connection.js';
-import type { RedisClient } from '../queue/connection.js';
 import { knownRedisSettings } from '../redis-settings.js';
 import type { CliArgs, Command } from './args.js';
-import { deadLetters, endpointStats, replayDeadLetters, setPaused } from '../console/ops.js';
-import { formatStats } from './operator.js';
+import { ConsoleRequestError, UnknownEndpointError } from '../console/errors.js';
+import { Console } from '../console/ops.js';
+import type { Selection } from '../console/ops.js';
+import { formatDeadLetters, formatStats } from './operator.js';
 import type { CliIo, ExitCode } from './runner.js';
 
 export type OperatorCommand = Extract<Command, 'stats' | 'dead' | 'replay' | 'pause' | 'resume'>;
@@ -45,53 +46,59 @@ export async function runOperatorCommand(
   client.on('error', () => {}); // waitReady says why when Redis cannot be reached
   try {
     await waitReady(client, READY_TIMEOUT_MS);
-    const names =
-      args.endpoints.length > 0 ? args.endpoints : enabledEndpoints(config).map((e) => e.name);
-    await operate(command, { client, prefix: config.redis.prefix, names, json: args.json }, io);
+    const names = enabledEndpoints(config).map((e) => e.name);
+    const ops = new Console({ client, prefix: config.redis.prefix, endpoints: async () => names });
+    await operate(command, ops, args, io);
     return 0;
   } catch (err) {
     io.stderr(`regnotify: ${toError(err).message}\n`);
-    return 1;
+    return err instanceof UnknownEndpointError || err instanceof ConsoleRequestError ? 2 : 1;
   } finally {
     client.disconnect();
   }
 }
 
-interface Target {
-  client: RedisClient;
-  prefix: string;
-  /** The endpoints named with --endpoint, else every enabled one. */
-  names: string[];
-  json: boolean;
+/** --id … or --all, exactly one of them. */
+function selection(what: string, args: CliArgs): Selection {
+  if (args.all === args.ids.length > 0) {
+    throw new ConsoleRequestError(
+      `${what}: name the dead letters with --id ID (repeatable) or --all`,
+    );
+  }
+  return args.all ? { all: true } : { ids: args.ids };
 }
 
-async function operate(command: OperatorCommand, t: Target, io: Io): Promise<void> {
-  const { client, prefix } = t;
+async function operate(
+  command: OperatorCommand,
+  ops: Console,
+  args: CliArgs,
+  io: Io,
+): Promise<void> {
+  const json = (value: unknown) => io.stdout(`${JSON.stringify(value, null, 2)}\n`);
   if (command === 'stats') {
-    const stats = await endpointStats(client, prefix, t.names);
-    io.stdout(t.json ? `${JSON.stringify(stats, null, 2)}\n` : `${formatStats(stats)}\n`);
-    return;
+    const stats = await ops.endpoints(args.endpoints);
+    return args.json ? json(stats) : io.stdout(`${formatStats(stats)}\n`);
   }
-  if (t.names.length !== 1) {
-    throw new Error(`${command}: name exactly one endpoint with --endpoint`);
+  if (args.endpoints.length !== 1) {
+    throw new ConsoleRequestError(`${command}: name exactly one endpoint with --endpoint`);
   }
-  const name = t.names[0]!;
+  const name = args.endpoints[0]!;
   switch (command) {
     case 'dead': {
-      const letters = await deadLetters(client, prefix, name);
-      if (t.json) return io.stdout(`${JSON.stringify(letters, null, 2)}\n`);
-      for (const d of letters) {
-        const at = new Date(d.at).toISOString();
-        io.stdout(`${at} ${d.id} ${d.reason}: ${d.detail} (attempts ${d.attempts})\n`);
+      if (args.drop) {
+        const { dropped } = await ops.drop(name, selection('dead drop', args));
+        return args.json ? json({ dropped }) : io.stdout(`dropped ${dropped} dead letter(s)\n`);
       }
-      return;
+      const letters = await ops.deadLetters(name);
+      return args.json ? json(letters) : io.stdout(formatDeadLetters(letters));
     }
-    case 'replay':
-      io.stdout(`replayed ${await replayDeadLetters(client, prefix, name)} event(s)\n`);
-      return;
+    case 'replay': {
+      const { replayed } = await ops.replay(name, selection('replay', args));
+      return args.json ? json({ replayed }) : io.stdout(`replayed ${replayed} event(s)\n`);
+    }
     case 'pause':
     case 'resume':
-      await setPaused(client, prefix, name, command === 'pause');
+      await ops.setPaused(name, command === 'pause');
       io.stdout(`${name}: ${command === 'pause' ? 'paused' : 'resumed'}\n`);
       return;
   }

@@ -1,6 +1,7 @@
 /**
  * How the CLI prints the console's results (src/console/ops.ts computes them).
  */
+import type { DeadLetter } from '../console/dead-letters.js';
 import type { EndpointStats } from '../queue/stats.js';
 
 export function formatStats(stats: readonly EndpointStats[]): string {
@@ -37,4 +38,18 @@ export function formatStats(stats: readonly EndpointStats[]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/**
+ * One line per dead letter, oldest first: when it was given up, the event id, action,
+ * repository:tag, failed attempts, and why (the last error).
+ */
+export function formatDeadLetters(letters: readonly DeadLetter[]): string {
+  return letters
+    .map((d) => {
+      const at = new Date(d.at).toISOString();
+      const what = `${d.action || '-'} ${d.target}`;
+      return `${at}  ${d.id}  ${what}  attempts ${d.attempts}  ${d.reason}: ${d.detail}\n`;
+    })
+    .join('');
 }

@@ -1,75 +1,46 @@
 /**
  * The operator console's operations — what `regnotify stats|dead|replay|pause|resume` and the
- * JSON API (src/http/console-api.ts) do — as functions of a Redis client, so the CLI and the API
+ * JSON API (src/http/console-api.ts) do — bound to one Redis client, so the CLI and the API
  * share one implementation. They print nothing themselves.
  */
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../queue/connection.js';
-import { jobData } from '../queue/layout.js';
-import { endpointKeys, queueName } from '../queue/names.js';
+import { queueName } from '../queue/names.js';
 import { readEndpointStats } from '../queue/stats.js';
 import type { EndpointStats } from '../queue/stats.js';
+import { deadLetters, dropDeadLetters, replayDeadLetters } from './dead-letters.js';
+import type { DeadLetter, Selection } from './dead-letters.js';
+import { UnknownEndpointError } from './errors.js';
 
-export interface DeadLetter {
-  /** The event's id. */
-  id: string;
-  /** Its job id in the queue (absent in entries written before 0.2: then `id` is the job id). */
-  jobId?: string;
-  layout: string;
-  raw: string;
-  acceptedAt: number;
-  attempts: number;
-  reason: string;
-  detail: string;
-  at: number;
+export type { DeadLetter, Selection } from './dead-letters.js';
+
+/**
+ * `ok`; `failing`: the last attempts failed (`backoffRemainingMs` > 0 while every worker
+ * waits); `paused` by an operator.
+ */
+export type EndpointState = 'ok' | 'failing' | 'paused';
+
+/** An endpoint's cluster-wide numbers with its state, as the console shows them. */
+export interface EndpointView extends EndpointStats {
+  state: EndpointState;
+}
+
+export function stateOf(s: Pick<EndpointStats, 'paused' | 'recentFailures'>): EndpointState {
+  if (s.paused) return 'paused';
+  return s.recentFailures > 0 ? 'failing' : 'ok';
 }
 
 export async function endpointStats(
   client: RedisClient,
   prefix: string,
   names: readonly string[],
-): Promise<EndpointStats[]> {
-  return Promise.all(names.map((name) => readEndpointStats(client, prefix, name)));
-}
-
-/** Dead letters of an endpoint, oldest first. */
-export async function deadLetters(
-  client: RedisClient,
-  prefix: string,
-  name: string,
-): Promise<DeadLetter[]> {
-  const entries = (await client.lrange(endpointKeys(prefix, name).dead, 0, -1)) as string[];
-  return entries.reverse().map((e) => JSON.parse(e) as DeadLetter);
-}
-
-/**
- * Puts an endpoint's dead letters back at the end of its queue (oldest first), then removes
- * exactly those entries from the dead-letter list. Returns how many were replayed.
- */
-export async function replayDeadLetters(
-  client: RedisClient,
-  prefix: string,
-  name: string,
-): Promise<number> {
-  const keys = endpointKeys(prefix, name);
-  const entries = (await client.lrange(keys.dead, 0, -1)) as string[];
-  if (entries.length === 0) return 0;
-  const letters = [...entries].reverse().map((e) => JSON.parse(e) as DeadLetter);
-  const queue = new Queue(queueName(name), { connection: client, prefix });
-  try {
-    await queue.addBulk(
-      letters.map((d) => ({
-        name: d.layout,
-        data: jobData(d.raw),
-        opts: { jobId: d.jobId ?? d.id },
-      })),
-    );
-  } finally {
-    await queue.close();
-  }
-  // Newer dead letters may have arrived meanwhile (LPUSHed at the head): trim only ours.
-  await client.ltrim(keys.dead, 0, -(entries.length + 1));
-  return letters.length;
+): Promise<EndpointView[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      const s = await readEndpointStats(client, prefix, name);
+      return { ...s, state: stateOf(s) };
+    }),
+  );
 }
 
 export async function setPaused(
@@ -84,5 +55,60 @@ export async function setPaused(
     else await queue.resume();
   } finally {
     await queue.close();
+  }
+}
+
+export interface ConsoleOptions {
+  client: RedisClient;
+  prefix: string;
+  /** The endpoints the console knows (asked on every call: the set may change). */
+  endpoints: () => Promise<readonly string[]>;
+}
+
+/** Every operation of the console, each checking the endpoint it names first. */
+export class Console {
+  constructor(private readonly options: ConsoleOptions) {}
+
+  endpointNames(): Promise<readonly string[]> {
+    return this.options.endpoints();
+  }
+
+  /** Throws UnknownEndpointError (naming the known ones) unless `name` is known. */
+  async known(name: string): Promise<string> {
+    const names = await this.options.endpoints();
+    if (!names.includes(name)) throw new UnknownEndpointError(name, names);
+    return name;
+  }
+
+  /** Every known endpoint (or those named, each checked). */
+  async endpoints(names?: readonly string[]): Promise<EndpointView[]> {
+    const all = await this.options.endpoints();
+    for (const n of names ?? []) if (!all.includes(n)) throw new UnknownEndpointError(n, all);
+    const { client, prefix } = this.options;
+    return endpointStats(client, prefix, names && names.length > 0 ? names : all);
+  }
+
+  async endpoint(name: string): Promise<EndpointView> {
+    const [view] = await this.endpoints([name]);
+    return view!;
+  }
+
+  async deadLetters(name: string): Promise<DeadLetter[]> {
+    return deadLetters(this.options.client, this.options.prefix, await this.known(name));
+  }
+
+  async replay(name: string, selection: Selection): Promise<{ replayed: number; ids: string[] }> {
+    const { client, prefix } = this.options;
+    return replayDeadLetters(client, prefix, await this.known(name), selection);
+  }
+
+  async drop(name: string, selection: Selection): Promise<{ dropped: number; ids: string[] }> {
+    const { client, prefix } = this.options;
+    return dropDeadLetters(client, prefix, await this.known(name), selection);
+  }
+
+  async setPaused(name: string, paused: boolean): Promise<EndpointView> {
+    await setPaused(this.options.client, this.options.prefix, await this.known(name), paused);
+    return this.endpoint(name);
   }
 }

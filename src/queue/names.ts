@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
  *   <prefix>:{ep-<name>}:wait | active | meta | marker | limiter | events   (BullMQ's)
  *   <prefix>:{ep-<name>}:e-<digest>     one pending event (a BullMQ job hash; see jobIdFor)
  *   <prefix>:{ep-<name>}:rn:breaker    hash: recent, last (ms), until (ms)
- *   <prefix>:{ep-<name>}:rn:metrics    hash: successes, failures, errors, delivered, dead, s:<code text>
+ *   <prefix>:{ep-<name>}:rn:metrics    hash: successes, failures, errors, delivered, dead, replayed,
+ *                                      s:<code text>
  *   <prefix>:{ep-<name>}:rn:dead       list: dead-lettered events, newest first (JSON)
  *   <prefix>:{ep-<name>}:rn:seen       zset: job ids accepted recently (the dedupe window), by time
  *   <prefix>:{ep-<name>}:rn:epoch      string: set once; its absence means Redis lost its data

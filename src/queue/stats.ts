@@ -71,8 +71,9 @@ export async function readEndpointStats(
     name,
     pending,
     // Every event accepted is delivered, pending or dead; counting it this way needs no write
-    // on the ingest path. (A re-delivery after a crash counts once more.)
-    events: delivered + pending + (counters['dead'] ?? 0),
+    // on the ingest path. (A re-delivery after a crash counts once more.) A replayed dead
+    // letter is pending (or delivered) again: `replayed` keeps it from counting twice.
+    events: delivered + pending + (counters['dead'] ?? 0) - (counters['replayed'] ?? 0),
     successes: counters['successes'] ?? 0,
     failures: counters['failures'] ?? 0,
     errors: counters['errors'] ?? 0,

@@ -94,11 +94,13 @@ describe('operator commands', () => {
     const dead = await run(['dead', '--config', file, '-e', 'a']);
     expect([(await dead.exited).code, dead.stdout]).toEqual([
       0,
-      '2026-01-01T00:00:01.000Z ev-1 maxretries: 500 Internal Server Error (attempts 3)\n',
+      '2026-01-01T00:00:01.000Z  ev-1  push demo/app:v1  attempts 3  maxretries: 500 Internal Server Error\n',
     ]);
     const deadJson = await run(['dead', '--config', file, '-e', 'a', '--json']);
-    expect(JSON.parse(deadJson.stdout)).toEqual([letter]);
-    const replay = await run(['replay', '--config', file, '-e', 'a']);
+    expect(JSON.parse(deadJson.stdout)).toEqual([
+      { ...letter, action: 'push', target: 'demo/app:v1' },
+    ]);
+    const replay = await run(['replay', '--config', file, '-e', 'a', '--all']);
     expect([(await replay.exited).code, replay.stdout]).toEqual([0, 'replayed 1 event(s)\n']);
     expect(await client.llen(endpointKeys(prefix, 'a').dead)).toBe(0);
     const after = await run(['stats', '--config', file, '-e', 'a', '--json']);
@@ -108,7 +110,7 @@ describe('operator commands', () => {
   it('asks for exactly one endpoint where a command acts on one', async () => {
     const { file } = await writeConfig();
     const proc = await run(['dead', '--config', file]);
-    expect((await proc.exited).code).toBe(1);
+    expect((await proc.exited).code).toBe(2);
     expect(proc.stderr).toBe('regnotify: dead: name exactly one endpoint with --endpoint\n');
   });
 
