@@ -7,10 +7,13 @@ import { enabledEndpoints } from './config/types.js';
 import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
 import { startEmbeddedRedis } from './embedded/redis-server.js';
 import { toError } from './errors.js';
+import { Console } from './console/ops.js';
+import { createConsoleApiHandler } from './http/console-api.js';
+import { createDashboardHandler } from './http/dashboard.js';
 import { createIngestHandler } from './http/ingest.js';
 import { createOpsHandler, redisCheck, workersCheck } from './http/ops.js';
 import { startHttpServer } from './http/server.js';
-import type { RunningHttpServer } from './http/server.js';
+import type { HttpHandler, RunningHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createExpvar } from './metrics/expvar.js';
 import { cachedStatsReader, createMetrics } from './metrics/prometheus.js';
@@ -235,6 +238,29 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         ...(roles.workers ? [workersCheck(() => workers.every((w) => w.running))] : []),
       ],
     });
+    // The operator console (dashboard + JSON API) beside health and metrics, on a connection
+    // of its own whose commands time out: a Redis outage answers 503 instead of hanging.
+    const opsHandlers: HttpHandler[] = [ops];
+    if (config.console.enabled && (roles.ingest || config.metrics.addr)) {
+      const consoleClient = client('producer');
+      await waitReady(consoleClient, Math.max(10_000, config.redis.connectTimeoutMs * 2));
+      opsHandlers.push(
+        createConsoleApiHandler({
+          console: new Console({
+            client: consoleClient,
+            prefix: config.redis.prefix,
+            endpoints: () => Promise.resolve(names),
+          }),
+          access: {
+            token: config.console.token || config.metrics.token,
+            ingest: config.ingest.auth,
+          },
+          readOnly: config.console.readOnly,
+          logger,
+        }),
+        createDashboardHandler(),
+      );
+    }
     let sink: DurableSink | undefined;
     const httpTimeouts = {
       headersTimeoutMs: config.ingest.headersTimeoutMs,
@@ -280,7 +306,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       });
       server = await startHttpServer({
         addr: config.ingest.addr,
-        handlers: [ingest, ops],
+        handlers: [ingest, ...opsHandlers],
         logger,
         ...httpTimeouts,
       });
@@ -291,7 +317,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
     if (config.metrics.addr) {
       const opsServer = await startHttpServer({
         addr: config.metrics.addr,
-        handlers: [ops],
+        handlers: opsHandlers,
         logger,
         ...httpTimeouts,
       });

@@ -303,6 +303,27 @@ export const configSchema = defineSchema({
       env: 'REGNOTIFY_METRICS_CACHEMS',
     },
   },
+  console: {
+    enabled: {
+      doc: 'Serve the operator console — the dashboard at / and the JSON API under /api/v1/ — on the ingest listener and on metrics.addr.',
+      format: 'rn-bool',
+      default: true,
+      env: 'REGNOTIFY_CONSOLE_ENABLED',
+    },
+    token: {
+      doc: "Bearer token the console requires, for reads and writes alike (the dashboard asks for it once per browser tab). '' = metrics.token when set, else the ingest's credentials (ingest.auth) when set, else open: the default listener is 127.0.0.1.",
+      format: 'rn-string',
+      default: '',
+      env: 'REGNOTIFY_CONSOLE_TOKEN',
+      sensitive: true,
+    },
+    readOnly: {
+      doc: 'Console reads only: replay, drop, pause and resume are refused (403), in the API and the dashboard alike.',
+      format: 'rn-bool',
+      default: false,
+      env: 'REGNOTIFY_CONSOLE_READONLY',
+    },
+  },
   logging: {
     level: {
       doc: "Log level (pino). The top-level `log:` section belongs to the registry's config.yml and is ignored.",
