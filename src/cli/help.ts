@@ -14,8 +14,10 @@ Commands:
   work       only delivery workers: every enabled endpoint, or those named with --endpoint
   receiver   the demo receiver alone: prints every event POSTed to it (--port, default 5055)
   stats      cluster-wide numbers of each endpoint, read from Redis (--json for JSON)
-  dead       list an endpoint's dead letters (--endpoint NAME)
-  replay     put an endpoint's dead letters back at the end of its queue (--endpoint NAME)
+  dead       list an endpoint's dead letters: action, repository:tag, attempts, last error
+             (--endpoint NAME); \`dead drop --id ID | --all\` deletes them for good
+  replay     put dead letters back at the end of the endpoint's queue (--endpoint NAME,
+             --id ID | --all)
   pause      stop deliveries to an endpoint, in every process (--endpoint NAME)
   resume     start them again (--endpoint NAME)
   config     print the effective configuration, secrets redacted, and exit
@@ -26,7 +28,9 @@ Options:
                         (its notifications: section is read with the registry's meaning)
   -e, --endpoint NAME   endpoint(s) for work/dead/replay/pause/resume (repeatable)
   -p, --port N          port of the demo receiver (receiver command; default 5055)
-      --json            machine-readable output (stats, dead, config)
+      --id ID           a dead letter by its event id (replay, dead drop; repeatable)
+      --all             every dead letter of the endpoint (replay, dead drop)
+      --json            machine-readable output (stats, dead, replay, config)
       --install-redis   (start) if redis-server is missing, install it with apt-get
                         (Debian/Ubuntu, as root), saying so first
   -h, --help            this text

@@ -23,6 +23,7 @@ export const dashboardScript = String.raw`'use strict';
   function el(tag, attrs) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
+      if (attrs[k] === null || attrs[k] === undefined) return;
       if (k === 'text') node.textContent = attrs[k];
       else if (k === 'onclick') node.addEventListener('click', attrs[k]);
       else node.setAttribute(k, attrs[k]);
