@@ -25,6 +25,7 @@ import {
 } from './queue/connection.js';
 import type { RedisClient } from './queue/connection.js';
 import { EpochWatch } from './queue/epoch.js';
+import type { HistoryLimits } from './queue/history.js';
 import { MemoryWatch } from './queue/memory.js';
 import { DurableSink } from './queue/producer.js';
 import type { ProducerEndpoint } from './queue/producer.js';
@@ -88,7 +89,25 @@ export function producerEndpoint(ep: EndpointSettings): ProducerEndpoint {
   };
 }
 
-export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): DeliveryEndpoint {
+/** What the console keeps of each endpoint's deliveries (the `console` section). */
+export interface DeliveryRecords {
+  history: HistoryLimits;
+  deadLettersMax: number;
+}
+
+export function deliveryRecords(config: RegnotifyConfig): DeliveryRecords {
+  const c = config.console;
+  return {
+    history: { maxAttempts: c.historyMaxAttempts, maxAgeMs: c.historyMaxAgeMs },
+    deadLettersMax: c.deadLettersMax,
+  };
+}
+
+export function deliveryEndpoint(
+  ep: EndpointSettings,
+  readAhead: number,
+  records?: DeliveryRecords,
+): DeliveryEndpoint {
   const tls = ep.tls;
   return {
     name: ep.name,
@@ -113,6 +132,7 @@ export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): Deliv
       maxAgeMs: ep.maxAgeMs,
       retryAfter: ep.retryAfter,
       mediaType: ep.mediaType,
+      ...records,
     },
     ordering: ep.ordering,
     concurrency: ep.concurrency,
@@ -211,7 +231,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         const worker = new EndpointWorker({
           connection: workerConnection,
           prefix: config.redis.prefix,
-          endpoint: deliveryEndpoint(ep, config.workers.prefetch),
+          endpoint: deliveryEndpoint(ep, config.workers.prefetch, deliveryRecords(config)),
           tuning: {
             lockDurationMs: config.workers.lockDurationMs,
             stalledIntervalMs: config.workers.stalledIntervalMs,

@@ -10,6 +10,7 @@ export const Commands = [
   'replay',
   'pause',
   'resume',
+  'trace',
   'config',
   'help',
 ] as const;
@@ -27,6 +28,8 @@ export interface CliArgs {
   ids: string[];
   /** --all: every dead letter (replay, dead drop). */
   all: boolean;
+  /** `trace QUERY`: an event id, repository[:tag] or digest. */
+  query?: string;
   installRedis: boolean;
   help: boolean;
   version: boolean;
@@ -65,9 +68,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw new UsageError(`unknown command "${name}" (one of: ${Commands.join(', ')})`);
   }
   const drop = name === 'dead' && rest[0] === 'drop';
-  if (rest.length > (drop ? 1 : 0)) {
-    throw new UsageError(`unexpected argument "${rest[drop ? 1 : 0]}"`);
+  const query = name === 'trace' ? rest[0] : undefined;
+  if (name === 'trace' && query === undefined) {
+    throw new UsageError('trace: give an event id, repository[:tag] or digest');
   }
+  const taken = drop || query !== undefined ? 1 : 0;
+  if (rest.length > taken) throw new UsageError(`unexpected argument "${rest[taken]}"`);
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
@@ -84,6 +90,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     drop,
     ids: values.id ?? [],
     all: values.all ?? false,
+    ...(query !== undefined ? { query } : {}),
     installRedis: values['install-redis'] ?? false,
     help: values.help ?? false,
     version: values.version ?? false,

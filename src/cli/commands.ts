@@ -13,10 +13,13 @@ import type { CliArgs, Command } from './args.js';
 import { ConsoleRequestError, UnknownEndpointError } from '../console/errors.js';
 import { Console } from '../console/ops.js';
 import type { Selection } from '../console/ops.js';
-import { formatDeadLetters, formatStats } from './operator.js';
+import { formatDeadLetters, formatStats, formatTrace } from './operator.js';
 import type { CliIo, ExitCode } from './runner.js';
 
-export type OperatorCommand = Extract<Command, 'stats' | 'dead' | 'replay' | 'pause' | 'resume'>;
+export type OperatorCommand = Extract<
+  Command,
+  'stats' | 'dead' | 'replay' | 'pause' | 'resume' | 'trace'
+>;
 
 type Io = Pick<CliIo, 'stdout' | 'stderr'>;
 
@@ -78,6 +81,10 @@ async function operate(
   if (command === 'stats') {
     const stats = await ops.endpoints(args.endpoints);
     return args.json ? json(stats) : io.stdout(`${formatStats(stats)}\n`);
+  }
+  if (command === 'trace') {
+    const events = await ops.trace(args.query ?? '');
+    return args.json ? json(events) : io.stdout(formatTrace(args.query ?? '', events));
   }
   if (args.endpoints.length !== 1) {
     throw new ConsoleRequestError(`${command}: name exactly one endpoint with --endpoint`);

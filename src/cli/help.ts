@@ -18,6 +18,8 @@ Commands:
              (--endpoint NAME); \`dead drop --id ID | --all\` deletes them for good
   replay     put dead letters back at the end of the endpoint's queue (--endpoint NAME,
              --id ID | --all)
+  trace Q    where an event is on every endpoint — state, when accepted, each attempt —
+             found by event id, repository[:tag], repository@digest or digest (--json)
   pause      stop deliveries to an endpoint, in every process (--endpoint NAME)
   resume     start them again (--endpoint NAME)
   config     print the effective configuration, secrets redacted, and exit
@@ -30,7 +32,7 @@ Options:
   -p, --port N          port of the demo receiver (receiver command; default 5055)
       --id ID           a dead letter by its event id (replay, dead drop; repeatable)
       --all             every dead letter of the endpoint (replay, dead drop)
-      --json            machine-readable output (stats, dead, replay, config)
+      --json            machine-readable output (stats, dead, replay, trace, config)
       --install-redis   (start) if redis-server is missing, install it with apt-get
                         (Debian/Ubuntu, as root), saying so first
   -h, --help            this text

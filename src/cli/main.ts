@@ -58,6 +58,7 @@ export function run(options: RunOptions): Runner {
     case 'replay':
     case 'pause':
     case 'resume':
+    case 'trace':
       return withConfig(args, io, (config) => ({
         done: runOperatorCommand(command, args, config, io),
       }));

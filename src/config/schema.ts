@@ -323,6 +323,24 @@ export const configSchema = defineSchema({
       default: false,
       env: 'REGNOTIFY_CONSOLE_READONLY',
     },
+    historyMaxAttempts: {
+      doc: 'Delivery attempts kept per endpoint (a Redis stream, about 150 bytes each; the trace and the dashboard read it). Written by the round trip that ends a delivery run; trimmed in whole stream nodes, so up to one node (100 entries) more may stay. 0 = keep no history.',
+      format: 'rn-nat',
+      default: 10000,
+      env: 'REGNOTIFY_CONSOLE_HISTORYMAXATTEMPTS',
+    },
+    historyMaxAgeMs: {
+      doc: 'Attempts older than this (ms) are dropped from the history when a run ends (in whole stream nodes). 0 = no age bound (console.historyMaxAttempts still holds).',
+      format: 'rn-nat',
+      default: 604800000,
+      env: 'REGNOTIFY_CONSOLE_HISTORYMAXAGEMS',
+    },
+    deadLettersMax: {
+      doc: 'Dead letters kept per endpoint; beyond it the oldest are dropped, with a warning line and the regnotify_dead_letters_dropped count (stats: deadDropped). 0 = no cap (in a Redis that never evicts, the list then grows without bound).',
+      format: 'rn-nat',
+      default: 10000,
+      env: 'REGNOTIFY_CONSOLE_DEADLETTERSMAX',
+    },
   },
   logging: {
     level: {

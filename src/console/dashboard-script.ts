@@ -19,6 +19,7 @@ export const dashboardScript = String.raw`'use strict';
   var rates = {};
   var busy = false;
   var seq = 0;
+  var lastTrace = 0;
 
   function el(tag, attrs) {
     var node = document.createElement(tag);
@@ -171,8 +172,7 @@ export const dashboardScript = String.raw`'use strict';
   }
 
   function attemptsTable(attempts) {
-    if (!attempts) return el('p', { class: 'muted', text: 'Delivery history is not recorded by this version.' });
-    if (attempts.length === 0) return el('p', { class: 'muted', text: 'No attempts recorded yet.' });
+    if (attempts.length === 0) return el('p', { class: 'muted', text: 'No attempts recorded.' });
     return el('table', { 'data-testid': 'attempts' },
       el('thead', {}, el('tr', {}, ...['time', 'event', 'action', 'target', 'attempt', 'result', 'duration', 'worker'].map(function (h) { return el('th', { text: h }); }))),
       el('tbody', {}, ...attempts.map(function (a) {
@@ -180,7 +180,7 @@ export const dashboardScript = String.raw`'use strict';
           el('td', { text: when(a.at) }),
           el('td', { class: 'mono', text: a.eventId }),
           el('td', { text: a.action }),
-          el('td', { class: 'mono', text: a.target }),
+          el('td', { class: 'mono', text: a.repository + (a.tag ? ':' + a.tag : a.digest ? '@' + a.digest : '') }),
           el('td', { class: 'num', text: String(a.attempt) }),
           el('td', { class: a.ok ? 'state-ok' : 'state-failing', text: a.result }),
           el('td', { class: 'num', text: a.durationMs + ' ms' }),
@@ -246,7 +246,8 @@ export const dashboardScript = String.raw`'use strict';
       t.endpoints.forEach(function (ep) {
         parts.push(el('div', { 'data-testid': 'trace-endpoint', 'data-endpoint': ep.endpoint },
           el('p', {}, el('b', { text: ep.endpoint }), ': ', el('span', { 'data-testid': 'trace-state', text: ep.state }),
-            ep.acceptedAt ? el('span', { class: 'muted', text: ' (accepted ' + when(ep.acceptedAt) + ')' }) : null),
+            ep.acceptedAt ? el('span', { class: 'muted', text: ' (accepted ' + when(ep.acceptedAt) + ')' }) : null,
+            ep.reason ? el('span', { class: 'muted', text: ' ' + ep.reason }) : null),
           attemptsTable(ep.attempts)));
       });
     });
@@ -271,9 +272,13 @@ export const dashboardScript = String.raw`'use strict';
   /** Loads the view the address names; only the newest load is shown (a slow one is dropped). */
   function refresh(force) {
     if (busy && !force) return;
+    var r = route();
+    // A trace reads every endpoint's whole history: every 5 s is live enough.
+    if (r.kind === 'trace' && !force && Date.now() - lastTrace < 5000) return;
+    if (r.kind === 'trace') lastTrace = Date.now();
     busy = true;
     var mine = ++seq;
-    load(route()).then(
+    load(r).then(
       function (node) {
         if (mine !== seq) return;
         view.textContent = '';

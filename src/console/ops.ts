@@ -5,14 +5,20 @@
  */
 import { Queue } from 'bullmq';
 import type { RedisClient } from '../queue/connection.js';
-import { queueName } from '../queue/names.js';
+import { readHistory } from '../queue/history.js';
+import type { Attempt } from '../queue/history.js';
+import { endpointKeys, queueName } from '../queue/names.js';
 import { readEndpointStats } from '../queue/stats.js';
 import type { EndpointStats } from '../queue/stats.js';
 import { deadLetters, dropDeadLetters, replayDeadLetters } from './dead-letters.js';
 import type { DeadLetter, Selection } from './dead-letters.js';
-import { UnknownEndpointError } from './errors.js';
+import { ConsoleRequestError, UnknownEndpointError } from './errors.js';
+import { trace } from './trace.js';
+import type { EventTrace } from './trace.js';
 
 export type { DeadLetter, Selection } from './dead-letters.js';
+export type { Attempt } from '../queue/history.js';
+export type { EventTrace } from './trace.js';
 
 /**
  * `ok`; `failing`: the last attempts failed (`backoffRemainingMs` > 0 while every worker
@@ -110,5 +116,28 @@ export class Console {
   async setPaused(name: string, paused: boolean): Promise<EndpointView> {
     await setPaused(this.options.client, this.options.prefix, await this.known(name), paused);
     return this.endpoint(name);
+  }
+
+  /** Recent attempts, newest first: at most `limit` (1–1000), older than the cursor `before`. */
+  async history(name: string, limit = 50, before?: string): Promise<Attempt[]> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw new ConsoleRequestError(`limit: expected an integer from 1 to 1000, got ${limit}`);
+    }
+    if (before !== undefined && !/^\d+-\d+$/.test(before)) {
+      throw new ConsoleRequestError(
+        `before: expected a cursor such as 1764500000000-0, got "${before}"`,
+      );
+    }
+    const keys = endpointKeys(this.options.prefix, await this.known(name));
+    return readHistory(this.options.client, keys, limit, before);
+  }
+
+  /** Where the events matching `query` are, on every known endpoint. */
+  async trace(query: string): Promise<EventTrace[]> {
+    if (query.trim() === '') {
+      throw new ConsoleRequestError('trace: give an event id, repository[:tag] or digest');
+    }
+    const { client, prefix } = this.options;
+    return trace(client, prefix, await this.options.endpoints(), query);
   }
 }

@@ -5,8 +5,10 @@
  *
  *   GET  /api/v1/                                   { readOnly, endpoints: [names] }
  *   GET  /api/v1/endpoints                          { now, endpoints: [stats + state] }
- *   GET  /api/v1/endpoints/NAME                     { now, endpoint, deadLetters }
+ *   GET  /api/v1/endpoints/NAME                     { now, endpoint, attempts (50), deadLetters }
+ *   GET  /api/v1/endpoints/NAME/history?limit=&before=  { attempts } newest first, paged
  *   GET  /api/v1/endpoints/NAME/dead                { deadLetters }
+ *   GET  /api/v1/trace?q=ID|REPOSITORY[:TAG]|DIGEST  { events }
  *   POST /api/v1/endpoints/NAME/pause | resume      { endpoint }
  *   POST /api/v1/endpoints/NAME/dead/replay | drop  body {"ids": [...]} or {"all": true}
  *
@@ -43,8 +45,8 @@ export interface ConsoleApiOptions {
 }
 
 type Route =
-  | { op: 'info' | 'endpoints' }
-  | { op: 'endpoint' | 'dead'; name: string }
+  | { op: 'info' | 'endpoints' | 'trace' }
+  | { op: 'endpoint' | 'dead' | 'history'; name: string }
   | { op: 'pause' | 'resume' | 'replay' | 'drop'; name: string; write: true };
 
 /** The route of `path` (under the prefix), or a string saying why there is none. */
@@ -52,10 +54,13 @@ function routeOf(method: string, rest: string[]): Route | string {
   const get = method === 'GET' || method === 'HEAD';
   const [first, name, action, sub] = rest;
   if (first === undefined || first === '') return get ? { op: 'info' } : 'GET';
+  if (first === 'trace' && name === undefined) return get ? { op: 'trace' } : 'GET';
   if (first !== 'endpoints') return 'none';
   if (name === undefined || name === '') return get ? { op: 'endpoints' } : 'GET';
   if (action === undefined) return get ? { op: 'endpoint', name } : 'GET';
-  if (action === 'dead' && sub === undefined) return get ? { op: 'dead', name } : 'GET';
+  if ((action === 'dead' || action === 'history') && sub === undefined) {
+    return get ? { op: action, name } : 'GET';
+  }
   const op =
     action === 'pause' || action === 'resume'
       ? sub === undefined
@@ -129,8 +134,26 @@ async function answer(
       return sendJson(res, 200, { now: Date.now(), endpoints: await ops.endpoints() });
     case 'endpoint': {
       const endpoint = await ops.endpoint(route.name);
-      const deadLetters = await ops.deadLetters(route.name);
-      return sendJson(res, 200, { now: Date.now(), endpoint, deadLetters });
+      const [attempts, deadLetters] = await Promise.all([
+        ops.history(route.name),
+        ops.deadLetters(route.name),
+      ]);
+      return sendJson(res, 200, { now: Date.now(), endpoint, attempts, deadLetters });
+    }
+    case 'history': {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const limit = query.get('limit');
+      const before = query.get('before');
+      const attempts = await ops.history(
+        route.name,
+        limit === null ? 50 : Number(limit),
+        before ?? undefined,
+      );
+      return sendJson(res, 200, { attempts });
+    }
+    case 'trace': {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams.get('q') ?? '';
+      return sendJson(res, 200, { query: q, events: await ops.trace(q) });
     }
     case 'dead':
       return sendJson(res, 200, { deadLetters: await ops.deadLetters(route.name) });

@@ -4,10 +4,12 @@ import type { Logger } from '../log.js';
 import { statusKey } from '../metrics/status-text.js';
 import type { PostResult } from '../sinks/http-post.js';
 import type { HeadJob } from './event-worker.js';
+import { attemptFields } from './history.js';
+import type { HistoryLimits } from './history.js';
 import { layoutMediaType, rawFromStored } from './layout.js';
 import { count, deadLetter, eventIdOf } from './delivery-run.js';
 import type { Run } from './delivery-run.js';
-import type { EndpointStore, StoredEvent } from './store.js';
+import type { EndpointStore, FinishSpec, StoredEvent } from './store.js';
 
 /**
  * The four steps of one delivery run — peek, batch, attempt, finish — as plain functions with
@@ -29,6 +31,10 @@ export interface DeliveryPolicy {
   retryAfter: boolean;
   /** Send every event in this layout ('' = the layout it arrived in). */
   mediaType: EventsMediaTypeName | '';
+  /** Keep each attempt in the endpoint's history (history.ts); absent = keep none. */
+  history?: HistoryLimits;
+  /** Keep at most this many dead letters (the oldest go, counted and logged); 0 = no cap. */
+  deadLettersMax?: number;
 }
 
 export type Poster = (
@@ -121,8 +127,14 @@ export async function attempt(
         : e.raw,
     ),
   );
+  const keepHistory = (policy.history?.maxAttempts ?? 0) > 0;
   for (;;) {
+    const started = performance.now();
     const result = await deps.post(body, { mediaType, count: batch.length, signal });
+    if (keepHistory) {
+      const ms = performance.now() - started;
+      for (const e of batch) run.history.push(attemptFields(e, result, ms));
+    }
     if (result.ok) {
       count(run, 'successes', batch.length);
       count(run, 'delivered', batch.length);
@@ -145,6 +157,8 @@ export async function attempt(
       resetFirst: run.reset,
     });
     run.reset = false;
+    // The attempt numbers of the next history entries (the breaker counted this one).
+    for (const e of batch) e.attempts += 1;
     first.attempts = outcome.attempts;
     logger.warn(
       {
@@ -176,20 +190,43 @@ export async function attempt(
 export async function finish(
   store: EndpointStore,
   logger: Logger,
+  policy: DeliveryPolicy,
   run: Run,
   next: readonly StoredEvent[],
 ): Promise<void> {
   const remove = next.filter((e) => run.done.has(e.id)).map((e) => e.id);
-  const removed = await store.finish({
+  const { removed, deadDropped } = await store.finish({
     reset: run.reset,
     counts: run.counts,
     remove,
     dead: run.dead,
+    ...historySpec(policy, run, Date.now()),
   });
+  if (deadDropped > 0) {
+    logger.warn(
+      { dropped: deadDropped, max: policy.deadLettersMax },
+      'dead-letter list full: dropped the oldest dead letters',
+    );
+  }
   if (!removed) {
     logger.warn(
       { events: remove.length },
       'read-ahead events moved meanwhile: they will be sent again',
     );
   }
+}
+
+/** The history and dead-letter bounds a finish applies, with the run's attempts. */
+export function historySpec(
+  policy: Pick<DeliveryPolicy, 'history' | 'deadLettersMax'>,
+  run: Pick<Run, 'history'>,
+  now: number,
+): Pick<FinishSpec, 'history' | 'historyMax' | 'historyMinId' | 'deadMax'> {
+  const limits = policy.history;
+  return {
+    history: run.history,
+    historyMax: limits?.maxAttempts ?? 0,
+    historyMinId: limits && limits.maxAgeMs > 0 ? Math.max(0, now - limits.maxAgeMs) : 0,
+    deadMax: policy.deadLettersMax ?? 0,
+  };
 }

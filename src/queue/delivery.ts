@@ -60,7 +60,7 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
     try {
       const events = await peek(deps.store, job, window);
       await deliverInOrder(steps, run, events, abort);
-      await finish(deps.store, deps.logger, run, events.slice(1));
+      await finish(deps.store, deps.logger, deps.policy, run, events.slice(1));
       failedRuns = 0;
     } catch (thrown) {
       // Redis trouble or a bug: never let it reach BullMQ, which would fail the job = lose it.

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
  *   <prefix>:{ep-<name>}:rn:metrics    hash: successes, failures, errors, delivered, dead, replayed,
  *                                      s:<code text>
  *   <prefix>:{ep-<name>}:rn:dead       list: dead-lettered events, newest first (JSON)
+ *   <prefix>:{ep-<name>}:rn:history  stream: every delivery attempt, bounded (history.ts)
  *   <prefix>:{ep-<name>}:rn:seen       zset: job ids accepted recently (the dedupe window), by time
  *   <prefix>:{ep-<name>}:rn:epoch      string: set once; its absence means Redis lost its data
  *   <prefix>:{ep-<name>}:rn:reserve    string: memory held back so that delivery can always
@@ -37,6 +38,7 @@ export interface EndpointKeys {
   readonly breaker: string;
   readonly metrics: string;
   readonly dead: string;
+  readonly history: string;
   readonly seen: string;
   readonly epoch: string;
   readonly reserve: string;
@@ -56,6 +58,7 @@ export function endpointKeys(prefix: string, endpoint: string): EndpointKeys {
     breaker: `${base}rn:breaker`,
     metrics: `${base}rn:metrics`,
     dead: `${base}rn:dead`,
+    history: `${base}rn:history`,
     seen: `${base}rn:seen`,
     epoch: `${base}rn:epoch`,
     reserve: `${base}rn:reserve`,

@@ -8,6 +8,8 @@ export interface EndpointStats extends EndpointMetrics {
   name: string;
   /** Events given up and kept in the dead-letter list. */
   dead: number;
+  /** Dead letters dropped (oldest first) to keep the list within its cap. */
+  deadDropped: number;
   /** Age of the oldest event not yet delivered (0 when none). */
   oldestPendingAgeMs: number;
   /** Consecutive failed attempts (the breaker's count). */
@@ -79,6 +81,7 @@ export async function readEndpointStats(
     errors: counters['errors'] ?? 0,
     statuses,
     dead,
+    deadDropped: counters['deadDropped'] ?? 0,
     oldestPendingAgeMs: oldestTs > 0 ? Math.max(0, nowMs - oldestTs) : 0,
     recentFailures: recent,
     backoffRemainingMs: pttl > 0 ? pttl : 0,
