@@ -77,6 +77,14 @@ interface Found {
   reason?: string;
 }
 
+/**
+ * The first of two acceptance times (0 = unknown): a replayed event was accepted again, and
+ * the trace shows when it first was.
+ */
+function earliest(a: number, b: number): number {
+  return a === 0 ? b : b === 0 ? a : Math.min(a, b);
+}
+
 /** Every match on one endpoint, by event id. */
 async function traceEndpoint(
   client: RedisClient,
@@ -105,7 +113,7 @@ async function traceEndpoint(
       if (!matches(s)) continue;
       const f = entry(s);
       f.attempts.unshift(a);
-      f.acceptedAt ||= a.acceptedAt;
+      f.acceptedAt = earliest(f.acceptedAt, a.acceptedAt);
     }
     if (page.length < 500) break;
     before = page.at(-1)!.cursor;
@@ -113,18 +121,20 @@ async function traceEndpoint(
   for (const d of await deadLetters(client, prefix, name)) {
     const s = summarize(d.raw);
     if (!matches(s)) continue;
-    Object.assign(entry(s), {
+    const f = entry(s);
+    Object.assign(f, {
       state: 'dead',
-      acceptedAt: d.acceptedAt,
+      acceptedAt: earliest(f.acceptedAt, d.acceptedAt),
       reason: `${d.reason}: ${d.detail}`,
     });
   }
   for (const job of await queued(client, k, scanPending)) {
     const s = summarize(job.raw);
     if (!matches(s)) continue;
-    Object.assign(entry(s), {
+    const f = entry(s);
+    Object.assign(f, {
       state: job.active ? 'in flight' : 'pending',
-      acceptedAt: job.acceptedAt,
+      acceptedAt: earliest(f.acceptedAt, job.acceptedAt),
     });
   }
   for (const f of found.values()) {

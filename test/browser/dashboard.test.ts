@@ -110,10 +110,30 @@ describe('dashboard', () => {
     await expect
       .poll(() => page.locator('tr[data-event-id]').first().getAttribute('data-event-id'))
       .not.toBe(target);
+    // The endpoint's recent attempts: the replayed event's success on top.
+    const attempts = page.getByTestId('attempts').locator('tbody tr');
+    await expect.poll(() => attempts.first().textContent()).toContain(target!);
     // A dismissed confirmation does nothing.
     page.once('dialog', (d) => void d.dismiss());
     await letters.first().getByTestId('drop').click();
     await expect.poll(() => letters.count()).toBe(4);
+
+    // Search: the replayed event on every endpoint, with its attempts.
+    await page.locator('#search-input').fill(target!);
+    await page.locator('#search button').click();
+    const traced = page.getByTestId('trace-endpoint');
+    await expect.poll(() => traced.count()).toBe(3);
+    const on = (name: string) =>
+      page.locator(`[data-testid="trace-endpoint"][data-endpoint="${name}"]`);
+    expect(await on('archive').getByTestId('trace-state').textContent()).toBe('delivered');
+    expect(await on('audit').getByTestId('trace-state').textContent()).toBe('delivered');
+    expect(await on('deploy-hook').getByTestId('trace-state').textContent()).toBe('pending');
+    // audit: two failed attempts (500), dead-lettered, replayed, delivered (200).
+    const auditAttempts = on('audit').locator('tbody tr');
+    expect(await auditAttempts.count()).toBe(3);
+    expect(await auditAttempts.last().textContent()).toMatch(/200/);
+    expect(await on('deploy-hook').locator('tbody tr').count()).toBe(1);
+    await page.screenshot({ path: path.join(root, 'docs', 'dashboard-trace.png'), fullPage: true });
   }, 120_000);
 
   it('asks for the token once, then shows the endpoints', async () => {
