@@ -9,6 +9,7 @@ import { ConfigError, toError } from '../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { endpointTiming } from '../sinks/defaults.js';
 import { DefaultRetryAfterMaxMs } from '../sinks/http-response.js';
+import { secretProblem } from '../sinks/signing.js';
 import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './endpoint-schema.js';
@@ -25,6 +26,9 @@ export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
 const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
 const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
+const FORMATS: readonly EndpointSettings['format'][] = ['envelope', 'cloudevents'];
+/** The characters of RFC 3986; a CloudEvents `source` is a non-empty URI reference. */
+const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
@@ -67,6 +71,32 @@ function readOrdering(v: unknown, key: string): EndpointSettings['ordering'] {
   const found = ORDERINGS.find((o) => o === text);
   if (found !== undefined) return found;
   throw new ConfigError(key, `must be strict or parallel, got ${JSON.stringify(text)}`);
+}
+
+function readFormat(v: unknown, key: string): EndpointSettings['format'] {
+  const text = readString(v, key) || 'envelope';
+  const found = FORMATS.find((f) => f === text);
+  if (found !== undefined) return found;
+  throw new ConfigError(key, `must be envelope or cloudevents, got ${JSON.stringify(text)}`);
+}
+
+function readSource(v: unknown, key: string): string {
+  const text = readString(v, key);
+  if (text === '' || URI_REFERENCE.test(text)) return text;
+  throw new ConfigError(key, `must be a URI reference (RFC 3986), got ${JSON.stringify(text)}`);
+}
+
+/** `whsec_` secrets; an error names the item but never echoes it (it is a credential). */
+function readSecrets(v: unknown, key: string): string[] {
+  if (v !== null && v !== undefined && !Array.isArray(v)) {
+    throw new ConfigError(key, 'must be a list: write secrets: [whsec_…]');
+  }
+  const secrets = readStringList(v, key);
+  secrets.forEach((secret, i) => {
+    const problem = secretProblem(secret);
+    if (problem !== undefined) throw new ConfigError(`${key}[${i}]`, problem);
+  });
+  return secrets;
 }
 
 function readMaxAge(v: unknown, key: string): number {
@@ -183,5 +213,8 @@ export function parseEndpoint(
     tls: tls(),
     repositories: filter('repositories'),
     tags: filter('tags'),
+    signing: { secrets: get('signing.secrets', readSecrets) },
+    format: get('format', readFormat),
+    source: get('source', readSource),
   };
 }

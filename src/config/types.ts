@@ -48,6 +48,12 @@ export interface EndpointSettings {
   tls: TlsSettings;
   repositories: PatternFilter;
   tags: PatternFilter;
+  /** Standard Webhooks secrets (`whsec_…`, checked at load); [] = unsigned. */
+  signing: { secrets: string[] };
+  /** envelope = the registry's body; cloudevents = CloudEvents 1.0 structured mode. */
+  format: 'envelope' | 'cloudevents';
+  /** CloudEvents `source`; '' = from each event. */
+  source: string;
 }
 
 export interface NotificationSettings {

@@ -3,6 +3,8 @@ import type { EventsMediaTypeName } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { statusKey } from '../metrics/status-text.js';
 import type { PostResult } from '../sinks/http-post.js';
+import type { AttemptSigner } from '../sinks/signing.js';
+import type { BatchSigner, BodyEncoder } from './delivery-format.js';
 import type { HeadJob } from './event-worker.js';
 import { layoutMediaType, rawFromStored } from './layout.js';
 import { count, deadLetter, eventIdOf } from './delivery-run.js';
@@ -29,11 +31,15 @@ export interface DeliveryPolicy {
   retryAfter: boolean;
   /** Send every event in this layout ('' = the layout it arrived in). */
   mediaType: EventsMediaTypeName | '';
+  /** Another body than the registry's envelope (CloudEvents); see delivery-format.ts. */
+  encode?: BodyEncoder;
+  /** Signs each attempt (Standard Webhooks); see delivery-format.ts. */
+  sign?: BatchSigner;
 }
 
 export type Poster = (
   body: string,
-  options: { mediaType: string; count: number; signal: AbortSignal },
+  options: { mediaType: string; count: number; signal: AbortSignal; sign?: AttemptSigner },
 ) => Promise<PostResult>;
 
 /** What the steps share: the endpoint's policy, its Redis state, the HTTP attempt, a clock. */
@@ -114,15 +120,19 @@ export async function attempt(
   const { policy, store, logger } = deps;
   const first = batch[0]!;
   const mediaType = outputType(policy, first);
-  const body = envelopeBody(
-    batch.map((e) =>
-      policy.mediaType && outputType(policy, e) !== layoutMediaType(e.layout)
-        ? relayout(e.raw, mediaType)
-        : e.raw,
-    ),
+  const texts = batch.map((e) =>
+    policy.mediaType && outputType(policy, e) !== layoutMediaType(e.layout)
+      ? relayout(e.raw, mediaType)
+      : e.raw,
   );
+  const { body, contentType } = policy.encode?.(texts) ?? {
+    body: envelopeBody(texts),
+    contentType: mediaType,
+  };
+  const sign = policy.sign?.(batch);
+  const options = { mediaType: contentType, count: batch.length, signal, ...(sign && { sign }) };
   for (;;) {
-    const result = await deps.post(body, { mediaType, count: batch.length, signal });
+    const result = await deps.post(body, options);
     if (result.ok) {
       count(run, 'successes', batch.length);
       count(run, 'delivered', batch.length);
