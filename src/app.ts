@@ -31,6 +31,7 @@ import { readEndpointStats } from './queue/stats.js';
 import { throttledLog } from './queue/throttle.js';
 import { EndpointWorker } from './queue/worker.js';
 import type { DeliveryEndpoint } from './queue/worker.js';
+import { formatHooks } from './queue/delivery-format.js';
 import { redisSettings, usesEmbeddedRedis } from './redis-settings.js';
 
 export interface AppRoles {
@@ -110,6 +111,7 @@ export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): Deliv
       maxAgeMs: ep.maxAgeMs,
       retryAfter: ep.retryAfter,
       mediaType: ep.mediaType,
+      ...formatHooks(ep),
     },
     ordering: ep.ordering,
     concurrency: ep.concurrency,
