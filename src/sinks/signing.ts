@@ -8,7 +8,7 @@
  * are computed per attempt, from the exact bytes sent, so a retry passes a receiver's
  * replay-window check too.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export const SecretPrefix = 'whsec_';
 /** The specification's bounds on the key's length (192 to 512 bits). */
@@ -85,4 +85,32 @@ export function messageSigner(
       ];
     };
   };
+}
+
+/** How far a timestamp may be from the receiver's clock (the specification's suggestion). */
+export const ToleranceSeconds = 5 * 60;
+
+/**
+ * A receiver's check (the demo receiver's `--secret`): undefined when one `v1` signature of
+ * the headers matches one of `keys` over `body` and the timestamp is within the tolerance,
+ * else why not.
+ */
+export function verifyProblem(
+  keys: readonly Buffer[],
+  header: (name: string) => string | undefined,
+  body: Buffer,
+  nowMs: number = Date.now(),
+): string | undefined {
+  const [id, ts, sigs] = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map(header);
+  if (!id || !ts || !sigs) return 'no webhook-id/-timestamp/-signature headers';
+  const timestamp = Number(ts);
+  if (!/^\d+$/.test(ts) || Math.abs(nowMs / 1000 - timestamp) > ToleranceSeconds) {
+    return `timestamp ${ts} is not within ${ToleranceSeconds} s of now`;
+  }
+  const sent = sigs.split(' ').map((s) => Buffer.from(s));
+  const match = keys.some((key) => {
+    const want = Buffer.from(signature([key], id, timestamp, body));
+    return sent.some((got) => got.length === want.length && timingSafeEqual(got, want));
+  });
+  return match ? undefined : 'no signature matches the secret(s)';
 }
