@@ -20,6 +20,8 @@ export interface CliArgs {
   config?: string;
   endpoints: string[];
   port?: number;
+  /** `receiver --secret whsec_…` (repeatable): verify each request's signature. */
+  secrets: string[];
   json: boolean;
   installRedis: boolean;
   help: boolean;
@@ -42,6 +44,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         config: { type: 'string', short: 'c' },
         endpoint: { type: 'string', short: 'e', multiple: true },
         port: { type: 'string', short: 'p' },
+        secret: { type: 'string', multiple: true },
         json: { type: 'boolean' },
         'install-redis': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -69,6 +72,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     ...(values.config !== undefined ? { config: values.config } : {}),
     endpoints: values.endpoint ?? [],
     ...(port !== undefined ? { port } : {}),
+    secrets: values.secret ?? [],
     json: values.json ?? false,
     installRedis: values['install-redis'] ?? false,
     help: values.help ?? false,

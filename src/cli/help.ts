@@ -26,6 +26,8 @@ Options:
                         (its notifications: section is read with the registry's meaning)
   -e, --endpoint NAME   endpoint(s) for work/dead/replay/pause/resume (repeatable)
   -p, --port N          port of the demo receiver (receiver command; default 5055)
+      --secret whsec_…  (receiver) verify Standard Webhooks signatures and say so on each
+                        line (repeatable; docs/signing.md)
       --json            machine-readable output (stats, dead, config)
       --install-redis   (start) if redis-server is missing, install it with apt-get
                         (Debian/Ubuntu, as root), saying so first

@@ -15,6 +15,7 @@ import {
   startDemoReceiver,
 } from '../embedded/demo.js';
 import { usesEmbeddedRedis } from '../redis-settings.js';
+import { secretProblem } from '../sinks/signing.js';
 import type { CliArgs } from './args.js';
 import { printConfig, runOperatorCommand } from './commands.js';
 import { helpText } from './help.js';
@@ -40,7 +41,7 @@ export function run(options: RunOptions): Runner {
       io.stdout(helpText());
       return finished(0);
     case 'receiver':
-      return runReceiver(args.port ?? DEMO_RECEIVER_PORT, io);
+      return runReceiver(args.port ?? DEMO_RECEIVER_PORT, args.secrets, io);
     case 'start':
       return withConfig(args, io, (config) => runStart(args, config, io));
     case 'ingest':
@@ -117,10 +118,16 @@ function service(
   });
 }
 
-/** `receiver`: the demo's receiver alone, until stopped. */
-function runReceiver(port: number, io: CliIo): Runner {
+/** `receiver`: the demo's receiver alone, until stopped; `--secret`s are checked first. */
+function runReceiver(port: number, secrets: readonly string[], io: CliIo): Runner {
+  for (const [i, secret] of secrets.entries()) {
+    const problem = secretProblem(secret);
+    if (problem === undefined) continue;
+    io.stderr(`regnotify receiver: --secret (the ${ordinal(i)}): ${problem}\n`);
+    return finished(2);
+  }
   const { done, exit } = exitSignal();
-  const receiver = startDemoReceiver(port, io.stdout).then(
+  const receiver = startDemoReceiver(port, io.stdout, secrets).then(
     (r) => {
       io.stderr(`regnotify receiver: listening on ${r.url}\n`);
       return r;
@@ -137,6 +144,8 @@ function runReceiver(port: number, io: CliIo): Runner {
   };
   return { done, stop };
 }
+
+const ordinal = (i: number): string => ['1st', '2nd', '3rd'][i] ?? `${i + 1}th`;
 
 function packageVersion(packageRoot: string): string {
   const text = readFileSync(path.join(packageRoot, 'package.json'), 'utf8');
