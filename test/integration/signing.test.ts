@@ -9,9 +9,16 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import { messageId } from '../../src/sinks/signing.js';
-import { postEvents, serviceConfig, startService, stopService } from '../helpers/cli-service.js';
+import type { RegnotifyConfig } from '../../src/config/types.js';
+import {
+  cli,
+  postEvents,
+  serviceConfig,
+  startService,
+  stopService,
+} from '../helpers/cli-service.js';
 import { makeEvent } from '../helpers/delivery.js';
-import { reapChildren } from '../helpers/processes.js';
+import { reapChildren, spawnNode } from '../helpers/processes.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import type { RecordedRequest, Receiver, StartReceiverOptions } from '../helpers/receiver.js';
 import { useRedis } from '../helpers/redis-server.js';
@@ -116,6 +123,19 @@ describe('signing.secrets', () => {
     expect(new Set(rx.requests.map((r) => r.headers['webhook-id'])).size).toBe(2);
     expect(await stopService(work)).toBe(0);
     expect(await stopService(ingest)).toBe(0);
+  });
+
+  it('`regnotify config` shows the secrets as [REDACTED]', async () => {
+    const secret = newSecret();
+    const config = await serviceConfig(
+      redis().url,
+      `    - name: shown\n      url: http://127.0.0.1:9/\n      signing: { secrets: [${secret}] }\n`,
+    );
+    const proc = spawnNode(cli, ['config', '--config', config.file]);
+    expect((await proc.exited).code).toBe(0);
+    const printed = JSON.parse(proc.stdout) as RegnotifyConfig;
+    expect(printed.notifications.endpoints[0]?.signing).toEqual({ secrets: ['[REDACTED]'] });
+    expect(proc.stdout + proc.stderr).not.toContain(secret.slice('whsec_'.length));
   });
 
   it('without the new keys, an endpoint gets the registry request: same headers, same bytes', async () => {
