@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { messageId, messageSigner, secretProblem } from '../../../src/sinks/signing.js';
+import {
+  messageId,
+  messageSigner,
+  secretKey,
+  secretProblem,
+  verifyProblem,
+} from '../../../src/sinks/signing.js';
 
 const secretOf = (key: Uint8Array): string => `whsec_${Buffer.from(key).toString('base64')}`;
 
@@ -95,5 +101,51 @@ describe('messageSigner', () => {
     expect(second['webhook-id']).toBe(first['webhook-id']);
     expect(Number(second['webhook-timestamp']) - Number(first['webhook-timestamp'])).toBe(61);
     expect(second['webhook-signature']).not.toBe(first['webhook-signature']);
+  });
+});
+
+describe("verifyProblem (the demo receiver's check)", () => {
+  it('accepts what standardwebhooks signs, refuses another key, a stale or a future timestamp', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.uint8Array({ minLength: 24, maxLength: 64 }),
+        (text, key) => {
+          const secret = secretOf(key);
+          const body = Buffer.from(text);
+          const now = Date.now();
+          const at = (ms: number) => {
+            const ts = Math.floor(ms / 1000);
+            const sig = new Webhook(secret).sign(
+              'msg_x',
+              new Date(ts * 1000),
+              body.toString('utf8'),
+            );
+            const h: Record<string, string> = {
+              'webhook-id': 'msg_x',
+              'webhook-timestamp': String(ts),
+              'webhook-signature': `v1,bm90IGl0 ${sig}`,
+            };
+            return (name: string) => h[name];
+          };
+          expect(verifyProblem([secretKey(secret)], at(now), body, now)).toBeUndefined();
+          const other = secretKey(secretOf(randomBytes(32)));
+          expect(verifyProblem([other], at(now), body, now)).toMatch(/no signature matches/);
+          expect(verifyProblem([secretKey(secret)], at(now - 301_000), body, now)).toMatch(
+            /not within 300 s/,
+          );
+          expect(verifyProblem([secretKey(secret)], at(now + 301_000), body, now)).toMatch(
+            /not within 300 s/,
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('names missing headers', () => {
+    expect(verifyProblem([randomBytes(32)], () => undefined, Buffer.from('x'))).toMatch(
+      /no webhook-id/,
+    );
   });
 });
