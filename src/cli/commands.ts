@@ -4,13 +4,13 @@
  * process's exit code; what it prints goes through `io`.
  */
 import { redactedConfig } from '../config/secrets.js';
-import { enabledEndpoints } from '../config/types.js';
 import type { RegnotifyConfig } from '../config/types.js';
 import { toError } from '../errors.js';
 import { createRedisClient, waitReady } from '../queue/connection.js';
 import type { RedisClient } from '../queue/connection.js';
 import { knownRedisSettings } from '../redis-settings.js';
 import type { CliArgs, Command } from './args.js';
+import { resolveEndpoints, UnknownEndpointError } from './endpoints.js';
 import {
   deadLetters,
   endpointStats,
@@ -50,13 +50,12 @@ export async function runOperatorCommand(
   client.on('error', () => {}); // waitReady says why when Redis cannot be reached
   try {
     await waitReady(client, READY_TIMEOUT_MS);
-    const names =
-      args.endpoints.length > 0 ? args.endpoints : enabledEndpoints(config).map((e) => e.name);
+    const names = await resolveEndpoints(client, config, args.endpoints);
     await operate(command, { client, prefix: config.redis.prefix, names, json: args.json }, io);
     return 0;
   } catch (err) {
     io.stderr(`regnotify: ${toError(err).message}\n`);
-    return 1;
+    return err instanceof UnknownEndpointError ? 2 : 1;
   } finally {
     client.disconnect();
   }
@@ -65,7 +64,7 @@ export async function runOperatorCommand(
 interface Target {
   client: RedisClient;
   prefix: string;
-  /** The endpoints named with --endpoint, else every enabled one. */
+  /** The endpoints named with --endpoint, else every enabled one, else those in Redis. */
   names: string[];
   json: boolean;
 }
