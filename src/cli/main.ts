@@ -56,7 +56,7 @@ export function run(options: RunOptions): Runner {
         service(config, { ingest: false, workers: true }, io),
       );
     case 'config':
-      return withConfig(args, io, (config) => finished(printConfig(config, io)));
+      return withConfig(args, io, (config) => finished(printConfig(config, args.json, io)));
     case 'stats':
     case 'dead':
     case 'replay':
