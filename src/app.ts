@@ -3,6 +3,7 @@
  * and workers (and, with no Redis configured, a private redis-server); `ingest` and `work`
  * processes run one role each, as many of them as you like, on any hosts.
  */
+import { warnAboutIngest } from './app-warnings.js';
 import { enabledEndpoints } from './config/types.js';
 import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
 import { startEmbeddedRedis } from './embedded/redis-server.js';
@@ -289,6 +290,12 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       const srv = server;
       closers.push(() => srv.close());
       logger.info({ url: srv.url, path: config.ingest.path }, 'ingest listening');
+      warnAboutIngest(logger, config.notifications.endpoints, {
+        addr: config.ingest.addr,
+        port: srv.port,
+        path: config.ingest.path,
+        url: srv.url,
+      });
     }
     if (config.metrics.addr) {
       const opsServer = await startHttpServer({

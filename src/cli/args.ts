@@ -25,12 +25,19 @@ export interface CliArgs {
   json: boolean;
   installRedis: boolean;
   help: boolean;
+  /** `regnotify help <command>`: the command whose help to print. */
+  topic?: Command;
   version: boolean;
 }
 
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
 }
+
+const isCommand = (name: string): name is Command => (Commands as readonly string[]).includes(name);
+
+const unknownCommand = (name: string): UsageError =>
+  new UsageError(`unknown command "${name}" (one of: ${Commands.join(', ')})`);
 
 /** Parses the command line (without node and the script). Throws UsageError, never exits. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
@@ -56,9 +63,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   const [name = values.help || values.version ? 'help' : 'start', ...rest] = positionals;
-  if (!(Commands as readonly string[]).includes(name)) {
-    throw new UsageError(`unknown command "${name}" (one of: ${Commands.join(', ')})`);
-  }
+  if (!isCommand(name)) throw unknownCommand(name);
+  // `help <command>` is `<command> --help`.
+  const topic = name === 'help' && rest.length === 1 ? rest.shift() : undefined;
+  if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic);
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   let port: number | undefined;
   if (values.port !== undefined) {
@@ -68,7 +76,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     }
   }
   return {
-    command: name as Command,
+    command: name,
+    ...(topic !== undefined ? { topic } : {}),
     ...(values.config !== undefined ? { config: values.config } : {}),
     endpoints: values.endpoint ?? [],
     ...(port !== undefined ? { port } : {}),

@@ -13,13 +13,14 @@ Commands:
              http://<ingest.addr><ingest.path> (default http://127.0.0.1:5050/events)
   work       only delivery workers: every enabled endpoint, or those named with --endpoint
   receiver   the demo receiver alone: prints every event POSTed to it (--port, default 5055)
-  stats      cluster-wide numbers of each endpoint, read from Redis (--json for JSON)
+  stats      cluster-wide numbers of each endpoint, read from Redis (--json for JSON); with
+             none configured, of those found in Redis
   dead       list an endpoint's dead letters (--endpoint NAME)
   replay     put an endpoint's dead letters back at the end of its queue (--endpoint NAME)
   pause      stop deliveries to an endpoint, in every process (--endpoint NAME)
   resume     start them again (--endpoint NAME)
   config     print the effective configuration, secrets redacted, and exit
-  help       this text
+  help       this text; help <command>: that command's usage
 
 Options:
   -c, --config FILE     YAML or JSON configuration; may be a registry's own config.yml
@@ -33,6 +34,8 @@ Options:
                         (Debian/Ubuntu, as root), saying so first
   -h, --help            this text
   -v, --version         the version
+
+Run 'regnotify <command> --help' for one command's usage.
 
 Configuration: defaults < the --config file < the environment. Every key, its environment
 variable and its default:

@@ -115,12 +115,12 @@ function readRetryAfterMax(v: unknown, key: string): number {
   return nanosToMs(ns);
 }
 
-/** The text of the PEM file the value names ('' = none). */
-function readPem(v: unknown, key: string, readText: ReadTextFile): string {
+/** The PEM file the value names and its text ('' and '' = none). */
+function readPem(v: unknown, key: string, readText: ReadTextFile): { file: string; text: string } {
   const file = readString(v, key);
-  if (file === '') return '';
+  if (file === '') return { file, text: '' };
   try {
-    return readText(file);
+    return { file, text: readText(file) };
   } catch (err) {
     const why = `cannot read ${JSON.stringify(file)}: ${toError(err).message}`;
     throw new ConfigError(key, why, { cause: err });
@@ -181,14 +181,23 @@ export function parseEndpoint(
     throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
   }
   const maxAgeMs = get('maxage', readMaxAge);
-  const pem = (key: EndpointKey): string => get(key, (v, at) => readPem(v, at, readText));
+  const pem = (key: EndpointKey) => get(key, (v, at) => readPem(v, at, readText));
   const tls = () => {
     const [ca, cert, key] = [pem('tls.ca'), pem('tls.certificate'), pem('tls.key')];
     const insecureSkipVerify = get('tls.insecureskipverify', readBool);
-    if ((cert === '') !== (key === '')) {
+    if ((cert.text === '') !== (key.text === '')) {
       throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');
     }
-    return { ca, cert, key, insecureSkipVerify };
+    // The files' paths are kept beside their text: `regnotify config` prints the paths.
+    return {
+      ca: ca.text,
+      cert: cert.text,
+      key: key.text,
+      insecureSkipVerify,
+      caFile: ca.file,
+      certFile: cert.file,
+      keyFile: key.file,
+    };
   };
   const filter = (of: 'repositories' | 'tags') => ({
     include: get(`${of}.include`, readStringList),

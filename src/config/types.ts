@@ -15,6 +15,10 @@ export interface TlsSettings {
   cert: string;
   key: string;
   insecureSkipVerify: boolean;
+  /** The files the PEM texts were read from, as configured ('' when not configured). */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
 }
 
 export interface PatternFilter {
