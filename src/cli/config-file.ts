@@ -44,6 +44,9 @@ const ENDPOINT_VALUES: Record<EndpointKey, (e: EndpointSettings) => unknown> = {
   'repositories.exclude': (e) => e.repositories.exclude,
   'tags.include': (e) => e.tags.include,
   'tags.exclude': (e) => e.tags.exclude,
+  'signing.secrets': (e) => e.signing.secrets,
+  format: (e) => e.format,
+  source: (e) => e.source,
 };
 
 type Doc = Record<string, unknown>;

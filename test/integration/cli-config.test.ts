@@ -134,6 +134,14 @@ async function everyKey(): Promise<Doc> {
     },
     repositories: { include: ['team/*'], exclude: ['team/tmp-*'] },
     tags: { include: ['v*'], exclude: ['*-rc'] },
+    signing: {
+      secrets: [
+        'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'whsec_c2Vjb25kLXNlY3JldC1vZi0yNC1ieXRlcw==',
+      ],
+    },
+    format: 'cloudevents',
+    source: 'https://registry.example/',
   };
   doc['notifications'] = {
     events: { includereferences: true },
@@ -195,7 +203,7 @@ describe('regnotify config', () => {
     // Secrets put back where the output hides them, from the file they came from.
     const printed = parseDocument(yaml.stdout);
     const hidden = hiddenPaths(printed.toJS());
-    expect(hidden.length).toBeGreaterThanOrEqual(9);
+    expect(hidden.length).toBeGreaterThanOrEqual(11);
     for (const at of hidden) printed.setIn(at, valueAt(source, at));
     const restored = path.join(dir, 'restored.yml');
     await writeFile(restored, printed.toString());
