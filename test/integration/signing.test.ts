@@ -9,7 +9,6 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import { messageId } from '../../src/sinks/signing.js';
-import type { RegnotifyConfig } from '../../src/config/types.js';
 import {
   cli,
   postEvents,
