@@ -3,10 +3,12 @@
  * and workers (and, with no Redis configured, a private redis-server); `ingest` and `work`
  * processes run one role each, as many of them as you like, on any hosts.
  */
+import { warnAboutIngest } from './app-warnings.js';
 import { enabledEndpoints } from './config/types.js';
 import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
 import { startEmbeddedRedis } from './embedded/redis-server.js';
 import { toError } from './errors.js';
+import { resolveEndpoints } from './console/endpoints.js';
 import { Console } from './console/ops.js';
 import { createConsoleApiHandler } from './http/console-api.js';
 import { createDashboardHandler } from './http/dashboard.js';
@@ -35,6 +37,7 @@ import { readEndpointStats } from './queue/stats.js';
 import { throttledLog } from './queue/throttle.js';
 import { EndpointWorker } from './queue/worker.js';
 import type { DeliveryEndpoint } from './queue/worker.js';
+import { formatHooks } from './queue/delivery-format.js';
 import { redisSettings, usesEmbeddedRedis } from './redis-settings.js';
 
 export interface AppRoles {
@@ -132,6 +135,7 @@ export function deliveryEndpoint(
       maxAgeMs: ep.maxAgeMs,
       retryAfter: ep.retryAfter,
       mediaType: ep.mediaType,
+      ...formatHooks(ep),
       ...records,
     },
     ordering: ep.ordering,
@@ -269,7 +273,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
           console: new Console({
             client: consoleClient,
             prefix: config.redis.prefix,
-            endpoints: () => Promise.resolve(names),
+            resolve: (named) => resolveEndpoints(consoleClient, config, named),
           }),
           access: {
             token: config.console.token || config.metrics.token,
@@ -333,6 +337,12 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       const srv = server;
       closers.push(() => srv.close());
       logger.info({ url: srv.url, path: config.ingest.path }, 'ingest listening');
+      warnAboutIngest(logger, config.notifications.endpoints, {
+        addr: config.ingest.addr,
+        port: srv.port,
+        path: config.ingest.path,
+        url: srv.url,
+      });
     }
     if (config.metrics.addr) {
       const opsServer = await startHttpServer({

@@ -21,6 +21,8 @@ export interface CliArgs {
   config?: string;
   endpoints: string[];
   port?: number;
+  /** `receiver --secret whsec_…` (repeatable): verify each request's signature. */
+  secrets: string[];
   json: boolean;
   /** `dead drop`: the one sub-command (the dead letters are dropped instead of listed). */
   drop: boolean;
@@ -32,12 +34,19 @@ export interface CliArgs {
   query?: string;
   installRedis: boolean;
   help: boolean;
+  /** `regnotify help <command>`: the command whose help to print. */
+  topic?: Command;
   version: boolean;
 }
 
 export class UsageError extends Error {
   readonly code = 'ERR_USAGE';
 }
+
+const isCommand = (name: string): name is Command => (Commands as readonly string[]).includes(name);
+
+const unknownCommand = (name: string): UsageError =>
+  new UsageError(`unknown command "${name}" (one of: ${Commands.join(', ')})`);
 
 /** Parses the command line (without node and the script). Throws UsageError, never exits. */
 export function parseCliArgs(argv: readonly string[]): CliArgs {
@@ -51,6 +60,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         config: { type: 'string', short: 'c' },
         endpoint: { type: 'string', short: 'e', multiple: true },
         port: { type: 'string', short: 'p' },
+        secret: { type: 'string', multiple: true },
         json: { type: 'boolean' },
         id: { type: 'string', multiple: true },
         all: { type: 'boolean' },
@@ -64,12 +74,13 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   const [name = values.help || values.version ? 'help' : 'start', ...rest] = positionals;
-  if (!(Commands as readonly string[]).includes(name)) {
-    throw new UsageError(`unknown command "${name}" (one of: ${Commands.join(', ')})`);
-  }
+  if (!isCommand(name)) throw unknownCommand(name);
+  // `help <command>` is `<command> --help`.
+  const topic = name === 'help' && rest.length === 1 ? rest.shift() : undefined;
+  if (topic !== undefined && !isCommand(topic)) throw unknownCommand(topic);
   const drop = name === 'dead' && rest[0] === 'drop';
   const query = name === 'trace' ? rest[0] : undefined;
-  if (name === 'trace' && query === undefined) {
+  if (name === 'trace' && query === undefined && !values.help) {
     throw new UsageError('trace: give an event id, repository[:tag] or digest');
   }
   const taken = drop || query !== undefined ? 1 : 0;
@@ -82,10 +93,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     }
   }
   return {
-    command: name as Command,
+    command: name,
+    ...(topic !== undefined ? { topic } : {}),
     ...(values.config !== undefined ? { config: values.config } : {}),
     endpoints: values.endpoint ?? [],
     ...(port !== undefined ? { port } : {}),
+    secrets: values.secret ?? [],
     json: values.json ?? false,
     drop,
     ids: values.id ?? [],

@@ -3,14 +3,14 @@
  * endpoint's state in Redis, through ./operator.ts) and `regnotify config`. Each returns the
  * process's exit code; what it prints goes through `io`.
  */
-import { redactedConfig } from '../config/secrets.js';
-import { enabledEndpoints } from '../config/types.js';
 import type { RegnotifyConfig } from '../config/types.js';
 import { toError } from '../errors.js';
 import { createRedisClient, waitReady } from '../queue/connection.js';
 import { knownRedisSettings } from '../redis-settings.js';
 import type { CliArgs, Command } from './args.js';
-import { ConsoleRequestError, UnknownEndpointError } from '../console/errors.js';
+import { CONFIG_HEADER, configDocument, configYaml } from './config-file.js';
+import { resolveEndpoints, UnknownEndpointError } from '../console/endpoints.js';
+import { ConsoleRequestError } from '../console/errors.js';
 import { Console } from '../console/ops.js';
 import type { Selection } from '../console/ops.js';
 import { formatDeadLetters, formatStats, formatTrace } from './operator.js';
@@ -26,9 +26,17 @@ type Io = Pick<CliIo, 'stdout' | 'stderr'>;
 /** How long a command waits for Redis to be reachable before giving up. */
 const READY_TIMEOUT_MS = 5000;
 
-/** `regnotify config`: the effective configuration, secrets redacted. */
-export function printConfig(config: RegnotifyConfig, io: Io): ExitCode {
-  io.stdout(`${JSON.stringify(redactedConfig(config), null, 2)}\n`);
+/**
+ * `regnotify config`: the effective configuration as a file that loads back (./config-file.ts),
+ * secrets hidden; `--json` prints the same as JSON, its header said on stderr.
+ */
+export function printConfig(config: RegnotifyConfig, json: boolean, io: Io): ExitCode {
+  if (!json) {
+    io.stdout(configYaml(config));
+    return 0;
+  }
+  io.stderr(`regnotify: ${CONFIG_HEADER.replaceAll('\n', ' ')}\n`);
+  io.stdout(`${JSON.stringify(configDocument(config), null, 2)}\n`);
   return 0;
 }
 
@@ -49,8 +57,11 @@ export async function runOperatorCommand(
   client.on('error', () => {}); // waitReady says why when Redis cannot be reached
   try {
     await waitReady(client, READY_TIMEOUT_MS);
-    const names = enabledEndpoints(config).map((e) => e.name);
-    const ops = new Console({ client, prefix: config.redis.prefix, endpoints: async () => names });
+    const ops = new Console({
+      client,
+      prefix: config.redis.prefix,
+      resolve: (named) => resolveEndpoints(client, config, named),
+    });
     await operate(command, ops, args, io);
     return 0;
   } catch (err) {

@@ -15,8 +15,10 @@ import {
   startDemoReceiver,
 } from '../embedded/demo.js';
 import { usesEmbeddedRedis } from '../redis-settings.js';
+import { secretProblem } from '../sinks/signing.js';
 import type { CliArgs } from './args.js';
 import { printConfig, runOperatorCommand } from './commands.js';
+import { commandHelpText } from './command-help.js';
 import { helpText } from './help.js';
 import { installRedisServer } from './install-redis.js';
 import { loadCommandConfig } from './load.js';
@@ -36,11 +38,14 @@ export function run(options: RunOptions): Runner {
   }
   const command = args.help ? 'help' : args.command;
   switch (command) {
-    case 'help':
-      io.stdout(helpText());
+    case 'help': {
+      // `<command> --help` and `help <command>`: that command's help; else the whole text.
+      const topic = args.command === 'help' ? args.topic : args.command;
+      io.stdout(topic === undefined || topic === 'help' ? helpText() : commandHelpText(topic));
       return finished(0);
+    }
     case 'receiver':
-      return runReceiver(args.port ?? DEMO_RECEIVER_PORT, io);
+      return runReceiver(args.port ?? DEMO_RECEIVER_PORT, args.secrets, io);
     case 'start':
       return withConfig(args, io, (config) => runStart(args, config, io));
     case 'ingest':
@@ -52,7 +57,7 @@ export function run(options: RunOptions): Runner {
         service(config, { ingest: false, workers: true }, io),
       );
     case 'config':
-      return withConfig(args, io, (config) => finished(printConfig(config, io)));
+      return withConfig(args, io, (config) => finished(printConfig(config, args.json, io)));
     case 'stats':
     case 'dead':
     case 'replay':
@@ -118,10 +123,16 @@ function service(
   });
 }
 
-/** `receiver`: the demo's receiver alone, until stopped. */
-function runReceiver(port: number, io: CliIo): Runner {
+/** `receiver`: the demo's receiver alone, until stopped; `--secret`s are checked first. */
+function runReceiver(port: number, secrets: readonly string[], io: CliIo): Runner {
+  for (const [i, secret] of secrets.entries()) {
+    const problem = secretProblem(secret);
+    if (problem === undefined) continue;
+    io.stderr(`regnotify receiver: --secret (the ${ordinal(i)}): ${problem}\n`);
+    return finished(2);
+  }
   const { done, exit } = exitSignal();
-  const receiver = startDemoReceiver(port, io.stdout).then(
+  const receiver = startDemoReceiver(port, io.stdout, secrets).then(
     (r) => {
       io.stderr(`regnotify receiver: listening on ${r.url}\n`);
       return r;
@@ -138,6 +149,8 @@ function runReceiver(port: number, io: CliIo): Runner {
   };
   return { done, stop };
 }
+
+const ordinal = (i: number): string => ['1st', '2nd', '3rd'][i] ?? `${i + 1}th`;
 
 function packageVersion(packageRoot: string): string {
   const text = readFileSync(path.join(packageRoot, 'package.json'), 'utf8');

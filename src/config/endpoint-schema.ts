@@ -152,6 +152,21 @@ export const ENDPOINT_KEYS = [
     '[]',
   ),
   k('tags.exclude', 'No events whose tag matches one of these globs.', '[]'),
+  k(
+    'signing.secrets',
+    'Sign every request as Standard Webhooks specifies (docs/signing.md): `webhook-id` (msg_ + base64url SHA-256 of the event ids; the same on every retry), `webhook-timestamp` and `webhook-signature` (`v1,<HMAC-SHA256>` per secret, computed per attempt). Each secret is `whsec_` + standard base64 of 24 to 64 random bytes; list two while rotating. [] = unsigned. Secrets are redacted in logs and `regnotify config`.',
+    '[]',
+  ),
+  k(
+    'format',
+    "envelope = the registry's envelope; cloudevents = one CloudEvents 1.0 JSON per event (application/cloudevents+json; with maxbatch > 1 an array, application/cloudevents-batch+json), `data` = the event as stored, `type` = io.github.distribution.notification.<action> (docs/cloudevents.md).",
+    'envelope',
+  ),
+  k(
+    'source',
+    "CloudEvents `source` (a URI reference, e.g. https://registry.example.com); '' = `//` + the event's source.addr, else urn:uuid:<source.instanceID>, else urn:regnotify:unknown-source.",
+    "''",
+  ),
 ];
 
 /** The key paths of an endpoint, as ./endpoint.ts names them. */

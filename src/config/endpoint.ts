@@ -9,6 +9,7 @@ import { ConfigError, toError } from '../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
 import { endpointTiming } from '../sinks/defaults.js';
 import { DefaultRetryAfterMaxMs } from '../sinks/http-response.js';
+import { secretProblem } from '../sinks/signing.js';
 import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './endpoint-schema.js';
@@ -25,6 +26,9 @@ export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
 const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
 const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
+const FORMATS: readonly EndpointSettings['format'][] = ['envelope', 'cloudevents'];
+/** The characters of RFC 3986; a CloudEvents `source` is a non-empty URI reference. */
+const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
@@ -69,6 +73,32 @@ function readOrdering(v: unknown, key: string): EndpointSettings['ordering'] {
   throw new ConfigError(key, `must be strict or parallel, got ${JSON.stringify(text)}`);
 }
 
+function readFormat(v: unknown, key: string): EndpointSettings['format'] {
+  const text = readString(v, key) || 'envelope';
+  const found = FORMATS.find((f) => f === text);
+  if (found !== undefined) return found;
+  throw new ConfigError(key, `must be envelope or cloudevents, got ${JSON.stringify(text)}`);
+}
+
+function readSource(v: unknown, key: string): string {
+  const text = readString(v, key);
+  if (text === '' || URI_REFERENCE.test(text)) return text;
+  throw new ConfigError(key, `must be a URI reference (RFC 3986), got ${JSON.stringify(text)}`);
+}
+
+/** `whsec_` secrets; an error names the item but never echoes it (it is a credential). */
+function readSecrets(v: unknown, key: string): string[] {
+  if (v !== null && v !== undefined && !Array.isArray(v)) {
+    throw new ConfigError(key, 'must be a list: write secrets: [whsec_…]');
+  }
+  const secrets = readStringList(v, key);
+  secrets.forEach((secret, i) => {
+    const problem = secretProblem(secret);
+    if (problem !== undefined) throw new ConfigError(`${key}[${i}]`, problem);
+  });
+  return secrets;
+}
+
 function readMaxAge(v: unknown, key: string): number {
   const ns = readDurationNs(v, key);
   if (ns < 0) throw new ConfigError(key, 'must not be negative');
@@ -85,12 +115,12 @@ function readRetryAfterMax(v: unknown, key: string): number {
   return nanosToMs(ns);
 }
 
-/** The text of the PEM file the value names ('' = none). */
-function readPem(v: unknown, key: string, readText: ReadTextFile): string {
+/** The PEM file the value names and its text ('' and '' = none). */
+function readPem(v: unknown, key: string, readText: ReadTextFile): { file: string; text: string } {
   const file = readString(v, key);
-  if (file === '') return '';
+  if (file === '') return { file, text: '' };
   try {
-    return readText(file);
+    return { file, text: readText(file) };
   } catch (err) {
     const why = `cannot read ${JSON.stringify(file)}: ${toError(err).message}`;
     throw new ConfigError(key, why, { cause: err });
@@ -151,14 +181,23 @@ export function parseEndpoint(
     throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
   }
   const maxAgeMs = get('maxage', readMaxAge);
-  const pem = (key: EndpointKey): string => get(key, (v, at) => readPem(v, at, readText));
+  const pem = (key: EndpointKey) => get(key, (v, at) => readPem(v, at, readText));
   const tls = () => {
     const [ca, cert, key] = [pem('tls.ca'), pem('tls.certificate'), pem('tls.key')];
     const insecureSkipVerify = get('tls.insecureskipverify', readBool);
-    if ((cert === '') !== (key === '')) {
+    if ((cert.text === '') !== (key.text === '')) {
       throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');
     }
-    return { ca, cert, key, insecureSkipVerify };
+    // The files' paths are kept beside their text: `regnotify config` prints the paths.
+    return {
+      ca: ca.text,
+      cert: cert.text,
+      key: key.text,
+      insecureSkipVerify,
+      caFile: ca.file,
+      certFile: cert.file,
+      keyFile: key.file,
+    };
   };
   const filter = (of: 'repositories' | 'tags') => ({
     include: get(`${of}.include`, readStringList),
@@ -183,5 +222,8 @@ export function parseEndpoint(
     tls: tls(),
     repositories: filter('repositories'),
     tags: filter('tags'),
+    signing: { secrets: get('signing.secrets', readSecrets) },
+    format: get('format', readFormat),
+    source: get('source', readSource),
   };
 }

@@ -3,6 +3,7 @@
  * `redactedConfig` is what `regnotify config` style commands may print.
  */
 import { REDACTED } from '../log.js';
+import { SecretPrefix } from '../sinks/signing.js';
 import { displayUrl, urlSecrets } from '../sinks/url-display.js';
 import type { EndpointSettings, RegnotifyConfig } from './types.js';
 
@@ -47,6 +48,8 @@ export function secretValues(config: RegnotifyConfig): string[] {
     ...config.notifications.endpoints.flatMap((e) => [
       ...headerSecrets(e),
       e.tls.key,
+      // The key's base64 alone too: a log line may quote it without the prefix.
+      ...e.signing.secrets.flatMap((s) => [s, s.slice(SecretPrefix.length)]),
       ...urlSecrets(e.url),
     ]),
   ];
@@ -76,6 +79,7 @@ export function redactedConfig(config: RegnotifyConfig): RegnotifyConfig {
     e.url = displayUrl(e.url);
     for (const name of Object.keys(e.headers)) e.headers[name] = (e.headers[name] ?? []).map(hide);
     e.tls = { ...e.tls, ca: pem(e.tls.ca), cert: pem(e.tls.cert), key: hide(e.tls.key) };
+    e.signing = { secrets: e.signing.secrets.map(hide) };
   }
   return c;
 }

@@ -15,6 +15,10 @@ export interface TlsSettings {
   cert: string;
   key: string;
   insecureSkipVerify: boolean;
+  /** The files the PEM texts were read from, as configured ('' when not configured). */
+  caFile: string;
+  certFile: string;
+  keyFile: string;
 }
 
 export interface PatternFilter {
@@ -48,6 +52,12 @@ export interface EndpointSettings {
   tls: TlsSettings;
   repositories: PatternFilter;
   tags: PatternFilter;
+  /** Standard Webhooks secrets (`whsec_…`, checked at load); [] = unsigned. */
+  signing: { secrets: string[] };
+  /** envelope = the registry's body; cloudevents = CloudEvents 1.0 structured mode. */
+  format: 'envelope' | 'cloudevents';
+  /** CloudEvents `source`; '' = from each event. */
+  source: string;
 }
 
 export interface NotificationSettings {

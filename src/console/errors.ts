@@ -1,17 +1,8 @@
-/** The console's failure modes (CLI and JSON API alike), each with a stable `code`. */
+/**
+ * The console's failure modes (CLI and JSON API alike), each with a stable `code`; an unknown
+ * endpoint is ./endpoints.ts UnknownEndpointError.
+ */
 import { RegnotifyError } from '../errors.js';
-
-/** An operation named an endpoint regnotify does not know. Names the known ones. */
-export class UnknownEndpointError extends RegnotifyError {
-  readonly known: readonly string[];
-  constructor(name: string, known: readonly string[]) {
-    super(
-      'ERR_UNKNOWN_ENDPOINT',
-      `unknown endpoint "${name}" (known: ${known.length > 0 ? known.join(', ') : 'none'})`,
-    );
-    this.known = known;
-  }
-}
 
 /** A replay or drop named dead letters the endpoint does not have (nothing was changed). */
 export class DeadLetterNotFoundError extends RegnotifyError {

@@ -12,7 +12,7 @@ import { readEndpointStats } from '../queue/stats.js';
 import type { EndpointStats } from '../queue/stats.js';
 import { deadLetters, dropDeadLetters, replayDeadLetters } from './dead-letters.js';
 import type { DeadLetter, Selection } from './dead-letters.js';
-import { ConsoleRequestError, UnknownEndpointError } from './errors.js';
+import { ConsoleRequestError } from './errors.js';
 import { trace } from './trace.js';
 import type { EventTrace } from './trace.js';
 
@@ -67,8 +67,12 @@ export async function setPaused(
 export interface ConsoleOptions {
   client: RedisClient;
   prefix: string;
-  /** The endpoints the console knows (asked on every call: the set may change). */
-  endpoints: () => Promise<readonly string[]>;
+  /**
+   * The endpoints an operation acts on: those `named` (each checked: UnknownEndpointError,
+   * naming the known ones), or every known one when none is named (./endpoints.ts
+   * resolveEndpoints). Asked on every call: the set may change.
+   */
+  resolve: (named: readonly string[]) => Promise<string[]>;
 }
 
 /** Every operation of the console, each checking the endpoint it names first. */
@@ -76,22 +80,19 @@ export class Console {
   constructor(private readonly options: ConsoleOptions) {}
 
   endpointNames(): Promise<readonly string[]> {
-    return this.options.endpoints();
+    return this.options.resolve([]);
   }
 
   /** Throws UnknownEndpointError (naming the known ones) unless `name` is known. */
   async known(name: string): Promise<string> {
-    const names = await this.options.endpoints();
-    if (!names.includes(name)) throw new UnknownEndpointError(name, names);
+    await this.options.resolve([name]);
     return name;
   }
 
   /** Every known endpoint (or those named, each checked). */
-  async endpoints(names?: readonly string[]): Promise<EndpointView[]> {
-    const all = await this.options.endpoints();
-    for (const n of names ?? []) if (!all.includes(n)) throw new UnknownEndpointError(n, all);
+  async endpoints(names: readonly string[] = []): Promise<EndpointView[]> {
     const { client, prefix } = this.options;
-    return endpointStats(client, prefix, names && names.length > 0 ? names : all);
+    return endpointStats(client, prefix, await this.options.resolve(names));
   }
 
   async endpoint(name: string): Promise<EndpointView> {
@@ -138,6 +139,6 @@ export class Console {
       throw new ConsoleRequestError('trace: give an event id, repository[:tag] or digest');
     }
     const { client, prefix } = this.options;
-    return trace(client, prefix, await this.options.endpoints(), query);
+    return trace(client, prefix, await this.options.resolve([]), query);
   }
 }

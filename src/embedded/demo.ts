@@ -21,8 +21,15 @@ export function demoOverrides(port: number): object {
 export function startDemoReceiver(
   port: number,
   out: (text: string) => void,
+  secrets: readonly string[] = [],
 ): Promise<PrintReceiver> {
-  return startPrintReceiver({ port, host: '127.0.0.1', out: (line) => out(`${line}\n`) });
+  const verify = secrets.length > 0 ? { secrets } : {};
+  return startPrintReceiver({
+    port,
+    host: '127.0.0.1',
+    out: (line) => out(`${line}\n`),
+    ...verify,
+  });
 }
 
 export interface DemoIo {

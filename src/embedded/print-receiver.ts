@@ -2,12 +2,16 @@
  * The bundled demo endpoint: accepts notification envelopes (POST, any path) and prints one
  * readable line per event, so `regnotify start` shows something happening without any other
  * service. Deliberately tolerant — it is a window onto what regnotify sends, not a validator:
- * any JSON object with an `events` array is accepted and unknown fields are ignored.
+ * any JSON object with an `events` array is accepted and unknown fields are ignored, and so are
+ * CloudEvents (`format: cloudevents`: one object, or an array, each event in `data`). With
+ * `secrets`, each line ends with whether the request's Standard Webhooks signature verified
+ * (docs/signing.md); the answer is 200 either way, as the demo only shows what arrives.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { secretKey, verifyProblem } from '../sinks/signing.js';
 
 export interface PrintReceiverOptions {
   /** 0 = pick a free port. */
@@ -19,6 +23,8 @@ export interface PrintReceiverOptions {
   logger?: Logger;
   /** Largest accepted body in bytes (413 above). Default 10 MiB. */
   maxBodyBytes?: number;
+  /** `whsec_` secrets (checked by the caller): verify each request's signature and say so. */
+  secrets?: readonly string[];
 }
 
 export interface PrintReceiver {
@@ -33,8 +39,9 @@ export async function startPrintReceiver(options: PrintReceiverOptions): Promise
   const host = options.host ?? '127.0.0.1';
   const out = options.out ?? (() => undefined);
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const keys = options.secrets?.map(secretKey);
   const server = http.createServer((req, res) => {
-    handle(req, res, { out, maxBody, logger: options.logger }).catch((err: unknown) => {
+    handle(req, res, { out, maxBody, logger: options.logger, keys }).catch((err: unknown) => {
       options.logger?.error({ err: toError(err) }, 'print receiver: request failed');
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -66,7 +73,12 @@ export async function startPrintReceiver(options: PrintReceiverOptions): Promise
 async function handle(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  ctx: { out: (line: string) => void; maxBody: number; logger: Logger | undefined },
+  ctx: {
+    out: (line: string) => void;
+    maxBody: number;
+    logger: Logger | undefined;
+    keys: Buffer[] | undefined;
+  },
 ): Promise<void> {
   if (req.method !== 'POST') {
     res.writeHead(405, { allow: 'POST' }).end();
@@ -77,25 +89,31 @@ async function handle(
     res.writeHead(413).end();
     return;
   }
-  const events = parseEvents(body);
+  const events = parseEvents(body.toString('utf8'));
   if (events === undefined) {
     ctx.logger?.warn({ bytes: body.length }, 'print receiver: body is not an event envelope');
     res.writeHead(400, { 'content-type': 'text/plain' }).end('not an event envelope\n');
     return;
   }
-  for (const event of events) ctx.out(formatEventLine(event));
+  let suffix = '';
+  if (ctx.keys) {
+    const header = (name: string) => [req.headers[name]].flat()[0];
+    const problem = verifyProblem(ctx.keys, header, body);
+    suffix = problem === undefined ? ' verified' : ` NOT verified (${problem})`;
+  }
+  for (const event of events) ctx.out(formatEventLine(event) + suffix);
   res.writeHead(200).end();
 }
 
 /** The body, or undefined once it grows past `limit` (the rest is drained, not buffered). */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<string | undefined> {
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size <= limit) chunks.push(chunk);
   }
-  return size > limit ? undefined : Buffer.concat(chunks).toString('utf8');
+  return size > limit ? undefined : Buffer.concat(chunks);
 }
 
 function parseEvents(body: string): unknown[] | undefined {
@@ -106,8 +124,18 @@ function parseEvents(body: string): unknown[] | undefined {
     return undefined;
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
+  if (Array.isArray(parsed)) return parsed.every(isCloudEvent) ? parsed.map(dataOf) : undefined;
+  if (isCloudEvent(parsed)) return [dataOf(parsed)];
   const events = (parsed as { events?: unknown }).events;
   return Array.isArray(events) ? events : undefined;
+}
+
+function isCloudEvent(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && 'specversion' in v && 'data' in v;
+}
+
+function dataOf(v: unknown): unknown {
+  return asRecord(v)['data'];
 }
 
 /**

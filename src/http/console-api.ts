@@ -17,11 +17,8 @@
  * cannot send that, so a page elsewhere cannot make an operator's browser replay or drop.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  ConsoleRequestError,
-  DeadLetterNotFoundError,
-  UnknownEndpointError,
-} from '../console/errors.js';
+import { UnknownEndpointError } from '../console/endpoints.js';
+import { ConsoleRequestError, DeadLetterNotFoundError } from '../console/errors.js';
 import type { Console, Selection } from '../console/ops.js';
 import { RegnotifyError, toError } from '../errors.js';
 import type { Logger } from '../log.js';

@@ -3,6 +3,8 @@ import type { EventsMediaTypeName } from '../events/types.js';
 import type { Logger } from '../log.js';
 import { statusKey } from '../metrics/status-text.js';
 import type { PostResult } from '../sinks/http-post.js';
+import type { AttemptSigner } from '../sinks/signing.js';
+import type { BatchSigner, BodyEncoder } from './delivery-format.js';
 import type { HeadJob } from './event-worker.js';
 import { attemptFields } from './history.js';
 import type { HistoryLimits } from './history.js';
@@ -31,6 +33,10 @@ export interface DeliveryPolicy {
   retryAfter: boolean;
   /** Send every event in this layout ('' = the layout it arrived in). */
   mediaType: EventsMediaTypeName | '';
+  /** Another body than the registry's envelope (CloudEvents); see delivery-format.ts. */
+  encode?: BodyEncoder;
+  /** Signs each attempt (Standard Webhooks); see delivery-format.ts. */
+  sign?: BatchSigner;
   /** Keep each attempt in the endpoint's history (history.ts); absent = keep none. */
   history?: HistoryLimits;
   /** Keep at most this many dead letters (the oldest go, counted and logged); 0 = no cap. */
@@ -39,7 +45,7 @@ export interface DeliveryPolicy {
 
 export type Poster = (
   body: string,
-  options: { mediaType: string; count: number; signal: AbortSignal },
+  options: { mediaType: string; count: number; signal: AbortSignal; sign?: AttemptSigner },
 ) => Promise<PostResult>;
 
 /** What the steps share: the endpoint's policy, its Redis state, the HTTP attempt, a clock. */
@@ -120,17 +126,21 @@ export async function attempt(
   const { policy, store, logger } = deps;
   const first = batch[0]!;
   const mediaType = outputType(policy, first);
-  const body = envelopeBody(
-    batch.map((e) =>
-      policy.mediaType && outputType(policy, e) !== layoutMediaType(e.layout)
-        ? relayout(e.raw, mediaType)
-        : e.raw,
-    ),
+  const texts = batch.map((e) =>
+    policy.mediaType && outputType(policy, e) !== layoutMediaType(e.layout)
+      ? relayout(e.raw, mediaType)
+      : e.raw,
   );
+  const { body, contentType } = policy.encode?.(texts) ?? {
+    body: envelopeBody(texts),
+    contentType: mediaType,
+  };
+  const sign = policy.sign?.(batch);
+  const options = { mediaType: contentType, count: batch.length, signal, ...(sign && { sign }) };
   const keepHistory = (policy.history?.maxAttempts ?? 0) > 0;
   for (;;) {
     const started = performance.now();
-    const result = await deps.post(body, { mediaType, count: batch.length, signal });
+    const result = await deps.post(body, options);
     if (keepHistory) {
       const ms = performance.now() - started;
       for (const e of batch) run.history.push(attemptFields(e, result, ms));

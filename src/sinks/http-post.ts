@@ -6,6 +6,7 @@ import { newAgent, untilAborted } from './http-transport.js';
 import type { HttpSinkTls } from './http-transport.js';
 import { basicAuthorization, displayUrl, wireUrl } from './url-display.js';
 import { DefaultTimeoutMs, positiveOr } from './defaults.js';
+import type { AttemptSigner } from './signing.js';
 
 export const UserAgent = 'regnotify/0.1';
 
@@ -46,6 +47,8 @@ export interface PostOptions {
   /** Events in `body`, for the listeners. Default 1. */
   count?: number;
   signal?: AbortSignal;
+  /** Headers computed per attempt from the exact bytes sent (./signing.ts), after ours. */
+  sign?: AttemptSigner;
 }
 
 /**
@@ -121,7 +124,9 @@ export class HttpPoster {
       : timeout.signal;
     try {
       // One Buffer for all hops: undici sends a Buffer about twice as fast as a string.
-      const exchange = this.follow(Buffer.from(body), options.mediaType, signal);
+      const bytes = Buffer.from(body);
+      const signed = options.sign?.(bytes) ?? [];
+      const exchange = this.follow(bytes, options.mediaType, signal, signed);
       const res = await untilAborted(exchange, signal, (late) => late.body.destroy());
       // Go closes the final body unread; we drain it (bounded) so the connection can be reused.
       // Its failure does not change the outcome, and the deadline still bounds it.
@@ -168,6 +173,7 @@ export class HttpPoster {
     body: Buffer,
     mediaType: string,
     signal: AbortSignal,
+    signed: readonly string[],
   ): Promise<Dispatcher.ResponseData> {
     let url = new URL(this.url);
     let method: 'POST' | 'GET' = 'POST';
@@ -175,10 +181,10 @@ export class HttpPoster {
       const res = await request(wireUrl(url), {
         dispatcher: this.dispatcher,
         method,
-        headers: this.headersFor(
-          method === 'POST' ? mediaType : undefined,
-          basicAuthorization(url),
-        ),
+        headers: [
+          ...this.headersFor(method === 'POST' ? mediaType : undefined, basicAuthorization(url)),
+          ...signed,
+        ],
         body: method === 'POST' ? body : null,
         signal,
       });

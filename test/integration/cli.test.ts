@@ -148,7 +148,7 @@ describe('operator commands', () => {
 describe('the command line', () => {
   it('config prints the effective configuration with secrets redacted', async () => {
     const { file } = await writeConfig('  password: pw-c0nf1g-s3cret\n');
-    const proc = await run(['config', '--config', file]);
+    const proc = await run(['config', '--config', file, '--json']);
     expect((await proc.exited).code).toBe(0);
     expect(proc.stdout).not.toContain('pw-c0nf1g-s3cret');
     const shown = JSON.parse(proc.stdout) as { redis: { password: string } };
@@ -220,11 +220,12 @@ describe('the command line', () => {
     });
     expect(res.status).toBe(200);
     await proc.waitForLine(new RegExp(`^\\S+ push \\S+ .* id=${event.id}$`), 15_000);
-    // While it runs, `regnotify stats` finds the embedded Redis on its fixed port.
+    // While it runs, `regnotify stats` finds the embedded Redis on its fixed port, and there
+    // the endpoint the demo serves.
     const stats = await run(['stats', '--json'], {
       REGNOTIFY_REDIS_EMBEDDED_PORT: String(redisPort),
     });
-    expect(JSON.parse(stats.stdout)).toEqual([]);
+    expect(JSON.parse(stats.stdout)).toMatchObject([{ name: 'demo', events: 1 }]);
     proc.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
   });

@@ -151,7 +151,7 @@ describe('console API', () => {
       body: {
         error: {
           code: 'ERR_UNKNOWN_ENDPOINT',
-          message: 'unknown endpoint "nosuch" (known: hook)',
+          message: 'unknown endpoint "nosuch": neither configured nor found in Redis (known: hook)',
           known: ['hook'],
         },
       },
