@@ -38,6 +38,14 @@ const logger = pino({ level: 'error' });
 
 const event = (i: number): Event => makeEvent(i, 'bench');
 
+/** This process's CPU µs per event in the last rawLoop or drain (the receiver has its own). */
+let cpuPerEvent = NaN;
+const cpuUs = (since: NodeJS.CpuUsage): number => {
+  const { user, system } = process.cpuUsage(since);
+  return user + system;
+};
+const cpuNote = (): string => ` (${cpuPerEvent.toFixed(0)} us CPU per event)`;
+
 /**
  * Events/s of a plain undici POST loop: `inFlight` loops, envelopes of `perPost` events. With
  * one event per envelope the bodies are made beforehand; with more, each body is built per
@@ -51,6 +59,7 @@ async function rawLoop(url: string, n: number, inFlight: number, perPost = 1): P
     perPost === 1 ? bodies[i % bodies.length]! : envelopeBody(raws.slice(0, perPost));
   let next = 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (next < n) {
@@ -68,6 +77,7 @@ async function rawLoop(url: string, n: number, inFlight: number, perPost = 1): P
     }),
   );
   const rate = n / ((performance.now() - started) / 1000);
+  cpuPerEvent = cpuUs(cpu0) / n;
   await agent.close();
   return rate;
 }
@@ -113,6 +123,7 @@ async function drain(
     logger,
   });
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await worker.start();
   for (;;) {
     const stats = await readEndpointStats(admin, 'bench', name);
@@ -120,6 +131,7 @@ async function drain(
     await new Promise((r) => setTimeout(r, 20));
   }
   const rate = n / ((performance.now() - started) / 1000);
+  cpuPerEvent = cpuUs(cpu0) / n;
   await worker.close();
   await connection.quit();
   const stats = await readEndpointStats(admin, 'bench', name);
@@ -158,24 +170,26 @@ async function main(): Promise<void> {
     );
     await rawLoop(url, 1000, 1); // warm-up
     const rawSeq = await rawLoop(url, N_RAW, 1);
-    const raw16 = await rawLoop(url, N_RAW, 16);
-    const raw100 = await rawLoop(url, N_RAW * 10, 1, 100);
-    console.log(`(a) raw undici POST loop, sequential:   ${rawSeq.toFixed(0)} events/s`);
-    console.log(`(a) raw undici POST loop, 16 in flight: ${raw16.toFixed(0)} events/s`);
     console.log(
-      `(a) raw sequential loop, 100-event envelopes built per POST: ${raw100.toFixed(0)} events/s`,
+      `(a) raw undici POST loop, sequential:   ${rawSeq.toFixed(0)} events/s${cpuNote()}`,
+    );
+    const raw16 = await rawLoop(url, N_RAW, 16);
+    console.log(`(a) raw undici POST loop, 16 in flight: ${raw16.toFixed(0)} events/s`);
+    const raw100 = await rawLoop(url, N_RAW * 10, 1, 100);
+    console.log(
+      `(a) raw sequential loop, 100-event envelopes built per POST: ${raw100.toFixed(0)} events/s${cpuNote()}`,
     );
 
     await fill(producer, 'strict', N_STRICT);
     const strict = await drain(redis.url, admin, 'strict', url, N_STRICT, 1);
     console.log(
-      `(b) strict order, maxbatch 1, ${N_STRICT} backlog: ${strict.toFixed(0)} events/s = ${(strict / rawSeq).toFixed(2)} x raw sequential (target >= 0.7)`,
+      `(b) strict order, maxbatch 1, ${N_STRICT} backlog: ${strict.toFixed(0)} events/s = ${(strict / rawSeq).toFixed(2)} x raw sequential (target >= 0.7)${cpuNote()}`,
     );
 
     await fill(producer, 'batch', N_BATCH);
     const batch = await drain(redis.url, admin, 'batch', url, N_BATCH, 100);
     console.log(
-      `(c) strict order, maxbatch 100, ${N_BATCH} backlog: ${batch.toFixed(0)} events/s = ${(batch / raw100).toFixed(2)} x the raw 100-event loop (target >= 0.5), ${(batch / strict).toFixed(1)} x (b)`,
+      `(c) strict order, maxbatch 100, ${N_BATCH} backlog: ${batch.toFixed(0)} events/s = ${(batch / raw100).toFixed(2)} x the raw 100-event loop (target >= 0.5), ${(batch / strict).toFixed(1)} x (b)${cpuNote()}`,
     );
 
     // The embedded Redis runs with hash-max-listpack-value 2048 (what regnotify recommends).
