@@ -51,7 +51,6 @@ export interface Advanced {
 /** The limiter's max of every worker (see worker.ts): a rate limit only the breaker sets. */
 const MAX_JOBS = Number.MAX_SAFE_INTEGER;
 
-/** The events of an `Advanced` reply, their stored text made the event's bytes (may throw). */
 /** The events of a take's reply, their stored text made the event's bytes (may throw). */
 export function storedEvents(reply: readonly unknown[]): StoredEvent[] {
   const events: StoredEvent[] = [];
