@@ -3,7 +3,8 @@
  * when it keeps up — events arrive one at a time, slower than it can deliver, so the backlog
  * stays near zero — against its CPU time per event when it drains a backlog. The worker runs in
  * its own process (bench/worker-proc.ts), the receiver in another (bench/receiver.ts); Redis is
- * a private redis-server with AOF. Prints µs of worker CPU per event in both modes and the ratio.
+ * a private redis-server with AOF. Prints µs of worker CPU per event in both modes and the ratio,
+ * and for reference the same ratio for a plain undici POST loop (paced / back to back).
  * Run: npm run build && node dist/bench/keepup.js [--events=1500] [--rate=300] [--backlog=5000]
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +13,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import { Agent, request } from 'undici';
 import { startEmbeddedRedis } from '../src/embedded/redis-server.js';
+import { encodeEvent, envelopeBody } from '../src/events/encode.js';
 import { createRedisClient, waitReady } from '../src/queue/connection.js';
 import type { RedisClient } from '../src/queue/connection.js';
 import { DurableSink } from '../src/queue/producer.js';
@@ -78,6 +81,32 @@ async function cpuPerEvent(
   }
 }
 
+/** This process's CPU µs per one-event POST of a plain undici loop, `rate`/s (0: at once). */
+async function rawPostCpuUs(url: string, n: number, rate: number): Promise<number> {
+  const agent = new Agent();
+  const body = envelopeBody([encodeEvent(makeEvent(0, 'raw'))]);
+  const post = async (): Promise<void> => {
+    const res = await request(url, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
+      body,
+    });
+    await res.body.dump();
+  };
+  for (let i = 0; i < 200; i++) await post(); // warm-up
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < n; i++) {
+    const ahead = rate > 0 ? started + (i * 1000) / rate - performance.now() : 0;
+    if (ahead > 0) await pause(ahead); // pacing the load, not synchronisation
+    await post();
+  }
+  const { user, system } = process.cpuUsage(cpu0);
+  await agent.close();
+  return (user + system) / n;
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regnotify-kbench-'));
   const redis = await startEmbeddedRedis({
@@ -125,7 +154,20 @@ async function main(): Promise<void> {
     console.log(
       `keeping up with ${RATE} events/s (backlog at most ${maxPending}): ${keep.toFixed(0)} us per event = ${(keep / backlog).toFixed(2)} x backlog`,
     );
-    printResult({ keepUpCpuUs: keep, backlogCpuUs: backlog, keepUpMaxPending: maxPending });
+    // The floor under target 3: what pacing alone costs a plain undici POST loop on this
+    // machine (each POST then starts from an idle process, as a worker's that keeps up does).
+    const fast = await rawPostCpuUs(url, 3 * KEEP_EVENTS, 0);
+    const paced = await rawPostCpuUs(url, KEEP_EVENTS, RATE);
+    console.log(
+      `(reference) a plain undici POST loop in this process: ${fast.toFixed(0)} us CPU per POST back to back, ${paced.toFixed(0)} us paced at ${RATE}/s = ${(paced / fast).toFixed(2)} x`,
+    );
+    printResult({
+      keepUpCpuUs: keep,
+      backlogCpuUs: backlog,
+      keepUpMaxPending: maxPending,
+      rawFastCpuUs: fast,
+      rawPacedCpuUs: paced,
+    });
   } finally {
     await producer.quit();
     await admin.quit();
