@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * Cluster an endpoint's queue, breaker, metrics and dead letters live in one slot (our Lua
  * scripts touch them together) while different endpoints spread over the cluster.
  *
- *   <prefix>:{ep-<name>}:wait | active | meta | marker | limiter | events   (BullMQ's)
+ *   <prefix>:{ep-<name>}:wait | active | meta | marker | limiter | stalled | events   (BullMQ's)
  *   <prefix>:{ep-<name>}:e-<digest>     one pending event (a BullMQ job hash; see jobIdFor)
  *   <prefix>:{ep-<name>}:rn:breaker    hash: recent, last (ms), until (ms)
  *   <prefix>:{ep-<name>}:rn:metrics    hash: successes, failures, errors, delivered, dead, replayed,
@@ -35,6 +35,7 @@ export interface EndpointKeys {
   readonly marker: string;
   readonly events: string;
   readonly limiter: string;
+  readonly stalled: string;
   readonly breaker: string;
   readonly metrics: string;
   readonly dead: string;
@@ -55,6 +56,7 @@ export function endpointKeys(prefix: string, endpoint: string): EndpointKeys {
     marker: `${base}marker`,
     events: `${base}events`,
     limiter: `${base}limiter`,
+    stalled: `${base}stalled`,
     breaker: `${base}rn:breaker`,
     metrics: `${base}rn:metrics`,
     dead: `${base}rn:dead`,
