@@ -4,6 +4,8 @@ import type { Logger } from '../log.js';
 import { abortableSleep } from '../sinks/retrying.js';
 import type { RedisClient } from './connection.js';
 import type { StrictRunner } from './delivery.js';
+import { historySpec } from './delivery-steps.js';
+import type { DeliveryPolicy } from './delivery-steps.js';
 import type { Pausable } from './refusals.js';
 import { storedEvents } from './strict-store.js';
 import type { Advanced, RunEnd, StrictStore, TakeSpec } from './strict-store.js';
@@ -22,6 +24,8 @@ export interface StrictLoopOptions {
   window: number;
   /** BullMQ's `pb` (processed by) of the jobs this worker takes. */
   name: string;
+  /** How the finish bounds the endpoint's history and dead letters (delivery-steps.ts). */
+  records?: Pick<DeliveryPolicy, 'history' | 'deadLettersMax'>;
   deliver: StrictRunner;
   logger: Logger;
   /** Every Redis error of the loop; refusals.ts decides what it means (and may pause). */
@@ -159,9 +163,16 @@ export class StrictLoop implements Pausable {
           .filter((e) => run.done.has(e.id))
           .map((e) => e.id),
         dead: run.dead,
+        ...historySpec(this.options.records ?? {}, run, Date.now()),
       };
       const goOn = ok && !run.backoff && !lost.signal.aborted && !stopping.aborted && !this.held;
       const next = await this.advance(end, goOn);
+      if (next && next.deadDropped > 0) {
+        logger.warn(
+          { dropped: next.deadDropped, max: this.options.records?.deadLettersMax },
+          'dead-letter list full: dropped the oldest dead letters',
+        );
+      }
       if (next && !next.owned) {
         logger.warn({ jobId: head }, 'the head job was no longer ours: it will be sent again');
       } else if (next && !next.removed) {

@@ -13,24 +13,26 @@ import { LuaScript } from './scripts.js';
  * pays one round trip per run, and a worker that keeps up with a trickle pays two per event
  * (the wake-up on BullMQ's `marker`, then this).
  *
- *   KEYS: wait, active, meta, limiter, stalled, breaker, metrics, dead, marker
+ *   KEYS: wait, active, meta, limiter, stalled, breaker, metrics, dead, marker, history
  *   ARGV: key base (`<prefix>:{ep-x}:`), JSON {
  *     finish?: { head, token, done (head delivered or dead-lettered), remove: [read-ahead ids,
- *                head first], reset, counts: {field: n}, dead: [entry JSON] },
+ *                head first], reset, counts: {field: n}, dead: [entry JSON], deadMax (0 = no
+ *                cap), history: [[field, value…]…] (history.ts), historyMax, historyMinId },
  *     take?: { token, lockMs, now, count (events to read: the head and count − 1 after it),
  *              name (worker name, BullMQ's `pb`), maxJobs (the limiter's max) } }
- *   → { owned, removed, state, pttl, skipped, then per event read: id, name, data, timestamp,
- *       failed attempts }
+ *   → { owned, removed, state, pttl, skipped, deadDropped, then per event read: id, name, data,
+ *       timestamp, failed attempts }
  *   owned: 1 the head was still ours (locked with our token), 0 not (lost the lock) or no finish;
  *   removed: 1 the read-ahead ids were still next in line and are gone, 0 left in place;
  *   state: 'events' | 'empty' | 'busy' (another worker holds a job) | 'paused' | 'limited'
  *          (pttl: ms until the rate limit ends) | 'none' (no take asked);
- *   skipped: ids in `wait` whose job hash is gone (nothing to deliver), dropped.
+ *   skipped: ids in `wait` whose job hash is gone (nothing to deliver), dropped;
+ *   deadDropped: the oldest dead letters dropped to keep the list within `deadMax`.
  */
 export const advanceScript = new LuaScript(`
 local base = ARGV[1]
 local spec = cjson.decode(ARGV[2])
-local owned, removed = 0, 1
+local owned, removed, dropped = 0, 1, 0
 local f = spec.finish
 if f then
   local headKey = base .. f.head
@@ -71,6 +73,25 @@ if f then
   for _, entry in ipairs(f.dead) do
     redis.call('LPUSH', KEYS[8], entry)
   end
+  local deadMax = tonumber(f.deadMax) or 0
+  if deadMax > 0 and #f.dead > 0 then
+    local over = redis.call('LLEN', KEYS[8]) - deadMax
+    if over > 0 then
+      redis.call('LTRIM', KEYS[8], 0, deadMax - 1)
+      redis.call('HINCRBY', KEYS[7], 'deadDropped', over)
+      dropped = over
+    end
+  end
+  -- The run's attempts (history.ts), last: on a full Redis the writes above free memory first.
+  local historyMax = tonumber(f.historyMax) or 0
+  if historyMax > 0 and f.history and #f.history > 0 then
+    for _, fields in ipairs(f.history) do
+      redis.call('XADD', KEYS[10], '*', unpack(fields))
+    end
+    redis.call('XTRIM', KEYS[10], 'MAXLEN', '~', historyMax)
+    local minId = tonumber(f.historyMinId) or 0
+    if minId > 0 then redis.call('XTRIM', KEYS[10], 'MINID', '~', minId) end
+  end
 end
 local t = spec.take
 if not t then
@@ -78,14 +99,14 @@ if not t then
   if owned == 1 and redis.call('LLEN', KEYS[1]) > 0 and not redis.call('HGET', KEYS[3], 'paused') then
     redis.call('ZADD', KEYS[9], 0, '0')
   end
-  return { owned, removed, 'none', 0, 0 }
+  return { owned, removed, 'none', 0, 0, dropped }
 end
 local meta = redis.call('HMGET', KEYS[3], 'paused', 'max')
-if meta[1] then return { owned, removed, 'paused', 0, 0 } end
+if meta[1] then return { owned, removed, 'paused', 0, 0, dropped } end
 local maxJobs = tonumber(meta[2]) or t.maxJobs
 if maxJobs <= tonumber(redis.call('GET', KEYS[4]) or '0') then
   local pttl = redis.call('PTTL', KEYS[4])
-  if pttl > 0 then return { owned, removed, 'limited', pttl, 0 } end
+  if pttl > 0 then return { owned, removed, 'limited', pttl, 0, dropped } end
 end
 -- A job in active without its lock was held by a worker that died: back to the head of the
 -- queue, as BullMQ's stalled checker does (without waiting for a second check).
@@ -99,8 +120,8 @@ for _, id in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
     end
   end
 end
-if redis.call('LLEN', KEYS[2]) > 0 then return { owned, removed, 'busy', 0, 0 } end
-local out = { owned, removed, 'events', 0, 0 }
+if redis.call('LLEN', KEYS[2]) > 0 then return { owned, removed, 'busy', 0, 0, dropped } end
+local out = { owned, removed, 'events', 0, 0, dropped }
 local head
 for _ = 1, 100 do
   head = redis.call('RPOPLPUSH', KEYS[1], KEYS[2])

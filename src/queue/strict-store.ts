@@ -44,6 +44,8 @@ export interface Advanced {
   pttl: number;
   /** Ids in `wait` without a job (nothing to deliver) that the take dropped. */
   skipped: number;
+  /** The oldest dead letters the finish dropped to keep the list within its cap. */
+  deadDropped: number;
   /** With `events`: the head first, then the events after it, flattened (5 fields each). */
   reply: readonly unknown[];
 }
@@ -73,7 +75,8 @@ function advanced(reply: readonly unknown[]): Advanced {
     state: takeState(reply[2]),
     pttl: Number(reply[3]),
     skipped: Number(reply[4]),
-    reply: reply.slice(5),
+    deadDropped: Number(reply[5]),
+    reply: reply.slice(6),
   };
 }
 
@@ -119,7 +122,18 @@ export class StrictStore {
 
   private advanceKeys(): string[] {
     const k = this.keys;
-    return [k.wait, k.active, k.meta, k.limiter, k.stalled, k.breaker, k.metrics, k.dead, k.marker];
+    return [
+      k.wait,
+      k.active,
+      k.meta,
+      k.limiter,
+      k.stalled,
+      k.breaker,
+      k.metrics,
+      k.dead,
+      k.marker,
+      k.history,
+    ];
   }
 
   private advanceSpec(spec: { finish?: RunEnd; take?: TakeSpec }): string {

@@ -109,6 +109,7 @@ export class EndpointWorker {
         idleMs: tuning.stalledIntervalMs,
         window: readWindow(policy),
         name,
+        records: policy,
         deliver: makeStrictRunner(deps),
         logger,
         onError: (err, what) => this.refusals.onError(err, what),
