@@ -115,6 +115,9 @@ async function drain(
         maxAgeMs: 0,
         retryAfter: false,
         mediaType: '',
+        // Each attempt kept in the endpoint's history, as regnotify does by default
+        // (console.historyMaxAttempts); --history=0 measures without it.
+        history: { maxAttempts: Number(args.get('history') ?? 10_000), maxAgeMs: 604_800_000 },
       },
       ordering: 'strict',
       concurrency: 1,

@@ -188,17 +188,17 @@ export const dashboardScript = String.raw`'use strict';
       })));
   }
 
-  function deadTable(name, letters) {
+  function deadTable(name, letters, total) {
     if (letters.length === 0) return el('p', { class: 'muted', 'data-testid': 'no-dead', text: 'No dead letters.' });
     var path = 'endpoints/' + encodeURIComponent(name) + '/dead/';
     var dis = info.readOnly ? 'disabled' : null;
     return el('div', {},
       el('div', { class: 'bar' },
         el('button', { 'data-testid': 'replay-all', disabled: dis, text: 'Replay all', onclick: function () {
-          act('Replay all ' + letters.length + ' dead letters of ' + name, path + 'replay', { all: true }, function (r) { return 'Replayed ' + r.replayed + ' event(s)'; });
+          act('Replay all ' + total + ' dead letters of ' + name, path + 'replay', { all: true }, function (r) { return 'Replayed ' + r.replayed + ' event(s)'; });
         } }),
         el('button', { 'data-testid': 'drop-all', disabled: dis, text: 'Drop all', onclick: function () {
-          act('Drop all ' + letters.length + ' dead letters of ' + name + ' for good', path + 'drop', { all: true }, function (r) { return 'Dropped ' + r.dropped + ' dead letter(s)'; });
+          act('Drop all ' + total + ' dead letters of ' + name + ' for good', path + 'drop', { all: true }, function (r) { return 'Dropped ' + r.dropped + ' dead letter(s)'; });
         } })),
       el('table', { 'data-testid': 'dead-letters' },
         el('thead', {}, el('tr', {}, ...['given up', 'event', 'action', 'target', 'attempts', 'last error', ''].map(function (h) { return el('th', { text: h }); }))),
@@ -234,7 +234,8 @@ export const dashboardScript = String.raw`'use strict';
         card('dead', String(e.dead), 'dead')),
       el('div', { class: 'bar' }, pauseButton(e)),
       el('h2', { text: 'Recent attempts' }), attemptsTable(data.attempts),
-      el('h2', { text: 'Dead letters' }), deadTable(e.name, data.deadLetters));
+      el('h2', { text: 'Dead letters' }), deadTable(e.name, data.deadLetters, e.dead),
+      e.dead > data.deadLetters.length ? el('p', { class: 'muted', text: 'The newest ' + data.deadLetters.length + ' of ' + e.dead + ' are shown.' }) : null);
   }
 
   function traceView(q, data) {

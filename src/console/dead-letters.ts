@@ -58,13 +58,15 @@ function parse(entry: string): DeadLetter {
   return { ...stored, action: s.action, target: targetText(s) };
 }
 
-/** Dead letters of an endpoint, oldest first. */
+/** Dead letters of an endpoint, oldest first: all, or the newest `limit`. */
 export async function deadLetters(
   client: RedisClient,
   prefix: string,
   name: string,
+  limit = 0,
 ): Promise<DeadLetter[]> {
-  const entries = (await client.lrange(endpointKeys(prefix, name).dead, 0, -1)) as string[];
+  const key = endpointKeys(prefix, name).dead;
+  const entries = (await client.lrange(key, 0, limit > 0 ? limit - 1 : -1)) as string[];
   return entries.reverse().map(parse);
 }
 

@@ -100,8 +100,9 @@ export class Console {
     return view!;
   }
 
-  async deadLetters(name: string): Promise<DeadLetter[]> {
-    return deadLetters(this.options.client, this.options.prefix, await this.known(name));
+  /** Oldest first: all, or the newest `limit`. */
+  async deadLetters(name: string, limit = 0): Promise<DeadLetter[]> {
+    return deadLetters(this.options.client, this.options.prefix, await this.known(name), limit);
   }
 
   async replay(name: string, selection: Selection): Promise<{ replayed: number; ids: string[] }> {

@@ -5,7 +5,8 @@
  *
  *   GET  /api/v1/                                   { readOnly, endpoints: [names] }
  *   GET  /api/v1/endpoints                          { now, endpoints: [stats + state] }
- *   GET  /api/v1/endpoints/NAME                     { now, endpoint, attempts (50), deadLetters }
+ *   GET  /api/v1/endpoints/NAME                     { now, endpoint, attempts (the newest 50),
+ *                                                     deadLetters (the newest 100, oldest first) }
  *   GET  /api/v1/endpoints/NAME/history?limit=&before=  { attempts } newest first, paged
  *   GET  /api/v1/endpoints/NAME/dead                { deadLetters }
  *   GET  /api/v1/trace?q=ID|REPOSITORY[:TAG]|DIGEST  { events }
@@ -133,7 +134,7 @@ async function answer(
       const endpoint = await ops.endpoint(route.name);
       const [attempts, deadLetters] = await Promise.all([
         ops.history(route.name),
-        ops.deadLetters(route.name),
+        ops.deadLetters(route.name, 100),
       ]);
       return sendJson(res, 200, { now: Date.now(), endpoint, attempts, deadLetters });
     }

@@ -17,8 +17,8 @@ export interface Run {
   dead: string[];
   /** The breaker holds every worker back: the run stops here. */
   backoff: boolean;
-  /** Each event's attempts, as stream fields (history.ts), written when the run ends. */
-  history: string[][];
+  /** Each event's attempts, as stream entries (history.ts), written when the run ends. */
+  history: string[];
 }
 
 export function newRun(): Run {

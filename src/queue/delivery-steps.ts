@@ -6,7 +6,7 @@ import type { PostResult } from '../sinks/http-post.js';
 import type { AttemptSigner } from '../sinks/signing.js';
 import type { BatchSigner, BodyEncoder } from './delivery-format.js';
 import type { HeadJob } from './event-worker.js';
-import { attemptFields } from './history.js';
+import { attemptEntry } from './history.js';
 import type { HistoryLimits } from './history.js';
 import { layoutMediaType, rawFromStored } from './layout.js';
 import { count, deadLetter, eventIdOf } from './delivery-run.js';
@@ -143,7 +143,7 @@ export async function attempt(
     const result = await deps.post(body, options);
     if (keepHistory) {
       const ms = performance.now() - started;
-      for (const e of batch) run.history.push(attemptFields(e, result, ms));
+      for (const e of batch) run.history.push(attemptEntry(e, result, ms));
     }
     if (result.ok) {
       count(run, 'successes', batch.length);

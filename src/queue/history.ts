@@ -1,12 +1,14 @@
 /**
  * Delivery history: every attempt, per endpoint, in a Redis stream (`<prefix>:{ep-x}:rn:history`,
  * names.ts), written by the round trip that ends a delivery run (the finish step) and bounded
- * there by count (XADD MAXLEN ~) and age (XTRIM MINID ~): the stream id is the attempt's time.
- * An entry is a flat list of short fields, so a stream's listpack keeps one copy of the field
- * names per node and each attempt costs little more than its values.
- *   i event id · a action · r repository · t tag · d digest · n attempt number ·
- *   s result (HTTP status, or the transport error's code) · ok 1/0 · ms duration ·
- *   w worker (host:pid) · c accepted at (ms)
+ * there by count (XTRIM MAXLEN ~) and age (XTRIM MINID ~): the stream id is the attempt's time.
+ * An entry is one field, `a`, whose value is the attempt's values joined by newlines — a value
+ * never holds one: each comes from an event's compact JSON, cut at its first backslash (see
+ * fieldOf) — in this order:
+ *   event id, action, repository, tag, digest, attempt number, result (HTTP status, or the
+ *   transport error's code), ok (1/0), duration ms, worker (host:pid), accepted at (ms).
+ * One field, not eleven: the Lua script that writes it and Redis's stream encoding each do one
+ * value's work per attempt, and the entry costs little more than its values' bytes.
  */
 import { hostname } from 'node:os';
 import type { PostResult } from '../sinks/http-post.js';
@@ -66,51 +68,28 @@ export function resultCode(result: PostResult): string {
   return typeof cause?.code === 'string' ? cause.code : result.error.code;
 }
 
-/** The stream fields of one event's attempt. */
-export function attemptFields(e: StoredEvent, result: PostResult, durationMs: number): string[] {
-  return [
-    'i',
-    fieldOf(e.raw, 'id'),
-    'a',
-    fieldOf(e.raw, 'action'),
-    'r',
-    fieldOf(e.raw, 'repository'),
-    't',
-    fieldOf(e.raw, 'tag'),
-    'd',
-    fieldOf(e.raw, 'digest'),
-    'n',
-    String(e.attempts + 1),
-    's',
-    resultCode(result),
-    'ok',
-    result.ok ? '1' : '0',
-    'ms',
-    String(Math.round(durationMs)),
-    'w',
-    WorkerName,
-    'c',
-    String(e.acceptedAt),
-  ];
+/** One event's attempt, as the stream entry's value (see the top of this file). */
+export function attemptEntry(e: StoredEvent, result: PostResult, durationMs: number): string {
+  const r = e.raw;
+  return `${fieldOf(r, 'id')}\n${fieldOf(r, 'action')}\n${fieldOf(r, 'repository')}\n${fieldOf(r, 'tag')}\n${fieldOf(r, 'digest')}\n${e.attempts + 1}\n${resultCode(result)}\n${result.ok ? 1 : 0}\n${Math.round(durationMs)}\n${WorkerName}\n${e.acceptedAt}`;
 }
 
 function parseEntry(id: string, fields: string[]): Attempt {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+  const v = (fields[fields.indexOf('a') + 1] ?? '').split('\n');
   return {
     at: Number(id.split('-', 1)[0]),
     cursor: id,
-    eventId: f['i'] ?? '',
-    action: f['a'] ?? '',
-    repository: f['r'] ?? '',
-    tag: f['t'] ?? '',
-    digest: f['d'] ?? '',
-    attempt: Number(f['n'] ?? 0),
-    result: f['s'] ?? '',
-    ok: f['ok'] === '1',
-    durationMs: Number(f['ms'] ?? 0),
-    worker: f['w'] ?? '',
-    acceptedAt: Number(f['c'] ?? 0),
+    eventId: v[0] ?? '',
+    action: v[1] ?? '',
+    repository: v[2] ?? '',
+    tag: v[3] ?? '',
+    digest: v[4] ?? '',
+    attempt: Number(v[5] ?? 0),
+    result: v[6] ?? '',
+    ok: v[7] === '1',
+    durationMs: Number(v[8] ?? 0),
+    worker: v[9] ?? '',
+    acceptedAt: Number(v[10] ?? 0),
   };
 }
 

@@ -93,7 +93,7 @@ return { recent, attempts, wait }
  * in order, next in line (else another worker has them now, and they will simply be sent again).
  *   KEYS: wait, breaker, metrics, dead, history
  *   ARGV: key base, JSON { reset, counts: {field: n}, remove: [ids], dead: [entry JSON],
- *         history: [[field, value…]…], historyMax, historyMinId (ms), deadMax }
+ *         history: [entry…], historyMax, historyMinId (ms), deadMax }
  *   → { 1 removed / 0 left in place, dead letters dropped }
  */
 export const finishScript = new LuaScript(`
@@ -134,8 +134,8 @@ if deadMax > 0 and #spec.dead > 0 then
 end
 local historyMax = tonumber(spec.historyMax) or 0
 if historyMax > 0 and spec.history and #spec.history > 0 then
-  for _, fields in ipairs(spec.history) do
-    redis.call('XADD', KEYS[5], '*', unpack(fields))
+  for _, entry in ipairs(spec.history) do
+    redis.call('XADD', KEYS[5], '*', 'a', entry)
   end
   redis.call('XTRIM', KEYS[5], 'MAXLEN', '~', historyMax)
   local minId = tonumber(spec.historyMinId) or 0

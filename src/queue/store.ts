@@ -31,8 +31,8 @@ export interface FinishSpec {
   /** Read-ahead job ids (head first) that were delivered or dead-lettered. */
   remove: string[];
   dead: string[];
-  /** The run's attempts, stream fields each (history.ts). */
-  history?: string[][];
+  /** The run's attempts, a stream entry's value each (history.ts). */
+  history?: string[];
   /** Bounds of the history stream: entries (0 = keep none), and the oldest id kept (ms; 0 = any). */
   historyMax?: number;
   historyMinId?: number;

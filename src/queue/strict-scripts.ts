@@ -17,7 +17,7 @@ import { LuaScript } from './scripts.js';
  *   ARGV: key base (`<prefix>:{ep-x}:`), JSON {
  *     finish?: { head, token, done (head delivered or dead-lettered), remove: [read-ahead ids,
  *                head first], reset, counts: {field: n}, dead: [entry JSON], deadMax (0 = no
- *                cap), history: [[field, value…]…] (history.ts), historyMax, historyMinId },
+ *                cap), history: [entry…] (history.ts), historyMax, historyMinId },
  *     take?: { token, lockMs, now, count (events to read: the head and count − 1 after it),
  *              name (worker name, BullMQ's `pb`), maxJobs (the limiter's max) } }
  *   → { owned, removed, state, pttl, skipped, deadDropped, then per event read: id, name, data,
@@ -85,8 +85,8 @@ if f then
   -- The run's attempts (history.ts), last: on a full Redis the writes above free memory first.
   local historyMax = tonumber(f.historyMax) or 0
   if historyMax > 0 and f.history and #f.history > 0 then
-    for _, fields in ipairs(f.history) do
-      redis.call('XADD', KEYS[10], '*', unpack(fields))
+    for _, entry in ipairs(f.history) do
+      redis.call('XADD', KEYS[10], '*', 'a', entry)
     end
     redis.call('XTRIM', KEYS[10], 'MAXLEN', '~', historyMax)
     local minId = tonumber(f.historyMinId) or 0
