@@ -324,7 +324,7 @@ export const configSchema = defineSchema({
       env: 'REGNOTIFY_CONSOLE_READONLY',
     },
     historyMaxAttempts: {
-      doc: 'Delivery attempts kept per endpoint (a Redis stream, about 150 bytes each; the trace and the dashboard read it). Written by the round trip that ends a delivery run; trimmed in whole stream nodes, so up to one node (100 entries) more may stay. 0 = keep no history.',
+      doc: 'Delivery attempts kept per endpoint (a Redis stream, about 200–250 bytes each, mostly the event id and the digest; the trace and the dashboard read it). Written by the round trip that ends a delivery run; trimmed in whole stream nodes, so up to one node (100 entries) more may stay. 0 = keep no history.',
       format: 'rn-nat',
       default: 10000,
       env: 'REGNOTIFY_CONSOLE_HISTORYMAXATTEMPTS',
