@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endpointKeys } from '../../src/queue/names.js';
-import { WorkerName } from '../../src/queue/history.js';
+import { readHistory, WorkerName } from '../../src/queue/history.js';
 import { events, startTestApp } from '../helpers/app.js';
 import { useCleanups } from '../helpers/cleanup.js';
 import { reapChildren, spawnNode } from '../helpers/processes.js';
@@ -125,8 +125,8 @@ describe('delivery history', () => {
     await waitUntil(async () => (await client.xlen(key)) < n, {
       message: 'old attempts dropped by age',
     });
-    const newest = (await client.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][];
-    expect(newest[0]?.[1]).toContain('late-001000-6b7b7b49-5b62-4c5b-9a0e-3d2f7b1c9e10');
+    const [newest] = await readHistory(client, endpointKeys(prefix, 'hook'), 1);
+    expect(newest?.eventId).toBe('late-001000-6b7b7b49-5b62-4c5b-9a0e-3d2f7b1c9e10');
   });
 });
 
