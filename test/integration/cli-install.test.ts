@@ -13,7 +13,28 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
+/** execFile whose failure says what the command printed (a bare "Command failed" does not). */
+async function run(
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; timeout: number },
+): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await exec(cmd, args, options);
+  } catch (e) {
+    const { stdout, stderr, signal, code } = e as {
+      stdout?: string;
+      stderr?: string;
+      signal?: string;
+      code?: number;
+    };
+    throw new Error(
+      `${cmd} ${args.join(' ')}: code ${code}, signal ${signal}\nstdout: ${stdout}\nstderr: ${stderr}`,
+      { cause: e },
+    );
+  }
+}
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** What a clone has besides what `npm ci` and a build add (and a run's own data). */
 const NOT_IN_A_CLONE = new Set(['node_modules', 'dist', '.git', 'var']);
@@ -50,11 +71,11 @@ describe('after npm ci', () => {
     const version = await run('npx', ['--no-install', 'regnotify', '--version'], {
       cwd: clone,
       env,
-      timeout: 60_000,
+      timeout: 120_000,
     });
     const { version: expected } = JSON.parse(
       await readFile(path.join(root, 'package.json'), 'utf8'),
     ) as { version: string };
     expect(version.stdout).toBe(`regnotify ${expected}\n`);
-  }, 240_000);
+  }, 360_000);
 });
