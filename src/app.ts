@@ -8,7 +8,7 @@ import { enabledEndpoints } from './config/types.js';
 import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
 import { startEmbeddedRedis } from './embedded/redis-server.js';
 import { toError } from './errors.js';
-import { resolveEndpoints } from './console/endpoints.js';
+import { configuredFilter, endpointFilter, resolveEndpoints } from './console/endpoints.js';
 import { Console } from './console/ops.js';
 import { createConsoleApiHandler } from './http/console-api.js';
 import { createDashboardHandler } from './http/dashboard.js';
@@ -83,13 +83,7 @@ function reconnectOnTimeout(client: RedisClient, logger: Logger): () => void {
 }
 
 export function producerEndpoint(ep: EndpointSettings): ProducerEndpoint {
-  return {
-    name: ep.name,
-    ignoredMediaTypes: [...ep.ignore.mediaTypes, ...ep.ignoredMediaTypes],
-    ignoredActions: ep.ignore.actions,
-    repositories: ep.repositories,
-    tags: ep.tags,
-  };
+  return { name: ep.name, ...endpointFilter(ep) };
 }
 
 /** What the console keeps of each endpoint's deliveries (the `console` section). */
@@ -274,6 +268,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
             client: consoleClient,
             prefix: config.redis.prefix,
             resolve: (named) => resolveEndpoints(consoleClient, config, named),
+            filterOf: (name) => configuredFilter(config, name),
           }),
           access: {
             token: config.console.token || config.metrics.token,

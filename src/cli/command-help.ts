@@ -83,7 +83,7 @@ const COMMANDS: Record<Exclude<Command, 'help'>, CommandHelp> = {
   trace: {
     usage: '<event id | repository[:tag] | repository@digest | digest> [--config FILE] [--json]',
     about:
-      'Prints, for each event found and each known endpoint: its state (in flight, pending, delivered, dead, or unknown: filtered out, or older than the history), when it was first accepted, and each attempt with its time, number, result (HTTP status or transport error), duration and worker (host:pid). Reads the delivery history (console.historyMaxAttempts), the dead letters and up to 1000 waiting events per endpoint.',
+      "Prints, for each event found and each known endpoint: its state (in flight, pending, delivered, dead, filtered out by the endpoint's action, repository or tag filter, or unknown: its media type is ignored there, or it is older than the history), when it was first accepted, and each attempt with its time, number, result (HTTP status or transport error), duration and worker (host:pid). Reads the delivery history (console.historyMaxAttempts), the dead letters and up to 1000 waiting events per endpoint.",
     options: [['config'], ['json']],
   },
   pause: {

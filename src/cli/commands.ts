@@ -9,7 +9,7 @@ import { createRedisClient, waitReady } from '../queue/connection.js';
 import { knownRedisSettings } from '../redis-settings.js';
 import type { CliArgs, Command } from './args.js';
 import { CONFIG_HEADER, configDocument, configYaml } from './config-file.js';
-import { resolveEndpoints, UnknownEndpointError } from '../console/endpoints.js';
+import { configuredFilter, resolveEndpoints, UnknownEndpointError } from '../console/endpoints.js';
 import { ConsoleRequestError } from '../console/errors.js';
 import { Console } from '../console/ops.js';
 import type { Selection } from '../console/ops.js';
@@ -61,6 +61,7 @@ export async function runOperatorCommand(
       client,
       prefix: config.redis.prefix,
       resolve: (named) => resolveEndpoints(client, config, named),
+      filterOf: (name) => configuredFilter(config, name),
     });
     await operate(command, ops, args, io);
     return 0;

@@ -7,10 +7,11 @@
  * reads Redis and writes nothing.
  */
 import { ENDPOINT_NAME_PATTERN } from '../config/endpoint.js';
-import type { RegnotifyConfig } from '../config/types.js';
+import type { EndpointSettings, RegnotifyConfig } from '../config/types.js';
 import { enabledEndpoints } from '../config/types.js';
 import { RegnotifyError } from '../errors.js';
 import type { RedisClient } from '../queue/connection.js';
+import type { EventFilter } from '../sinks/filter.js';
 
 /** A name given with --endpoint (or to the API) that is neither configured nor in Redis. */
 export class UnknownEndpointError extends RegnotifyError {
@@ -88,4 +89,20 @@ export async function resolveEndpoints(
   const unknown = named.find((n) => !known.includes(n));
   if (unknown !== undefined) throw new UnknownEndpointError(unknown, known, prefix);
   return [...named];
+}
+
+/** Which events a configured endpoint wants (the ingest applies it: src/app.ts producerEndpoint). */
+export function endpointFilter(ep: EndpointSettings): EventFilter {
+  return {
+    ignoredMediaTypes: [...ep.ignore.mediaTypes, ...ep.ignoredMediaTypes],
+    ignoredActions: ep.ignore.actions,
+    repositories: ep.repositories,
+    tags: ep.tags,
+  };
+}
+
+/** The filter of the configured endpoint `name` (undefined when it is not configured). */
+export function configuredFilter(config: RegnotifyConfig, name: string): EventFilter | undefined {
+  const ep = config.notifications.endpoints.find((e) => e.name === name);
+  return ep && endpointFilter(ep);
 }

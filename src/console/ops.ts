@@ -9,6 +9,7 @@ import { readHistory } from '../queue/history.js';
 import type { Attempt } from '../queue/history.js';
 import { endpointKeys, queueName } from '../queue/names.js';
 import { readEndpointStats } from '../queue/stats.js';
+import type { EventFilter } from '../sinks/filter.js';
 import type { EndpointStats } from '../queue/stats.js';
 import { deadLetters, dropDeadLetters, replayDeadLetters } from './dead-letters.js';
 import type { DeadLetter, Selection } from './dead-letters.js';
@@ -73,6 +74,8 @@ export interface ConsoleOptions {
    * resolveEndpoints). Asked on every call: the set may change.
    */
   resolve: (named: readonly string[]) => Promise<string[]>;
+  /** A configured endpoint's filter, for the trace (see trace.ts). */
+  filterOf?: (endpoint: string) => EventFilter | undefined;
 }
 
 /** Every operation of the console, each checking the endpoint it names first. */
@@ -140,6 +143,13 @@ export class Console {
       throw new ConsoleRequestError('trace: give an event id, repository[:tag] or digest');
     }
     const { client, prefix } = this.options;
-    return trace(client, prefix, await this.options.resolve([]), query);
+    const { filterOf } = this.options;
+    return trace(
+      client,
+      prefix,
+      await this.options.resolve([]),
+      query,
+      filterOf ? { filterOf } : {},
+    );
   }
 }

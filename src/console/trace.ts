@@ -4,7 +4,10 @@
  * (console.historyMaxAttempts), its dead letters (console.deadLettersMax), the jobs in flight, and
  * the oldest `scanPending` waiting events; nothing is indexed on the ingest path.
  */
+import type { Event } from '../events/types.js';
 import type { RedisClient } from '../queue/connection.js';
+import { eventFilter } from '../sinks/filter.js';
+import type { EventFilter } from '../sinks/filter.js';
 import { readHistory } from '../queue/history.js';
 import type { Attempt } from '../queue/history.js';
 import { rawFromStored } from '../queue/layout.js';
@@ -14,8 +17,13 @@ import { deadLetters } from './dead-letters.js';
 import { summarize, targetText } from './summary.js';
 import type { EventSummary } from './summary.js';
 
-/** `pending` includes an event retried after failed attempts; `unknown`: not found there. */
-export type TraceState = 'in flight' | 'pending' | 'delivered' | 'dead' | 'unknown';
+/**
+ * `pending` includes an event retried after failed attempts; `filtered out`: the endpoint's
+ * action, repository or tag filter does not want it; `unknown`: not found there (its media type
+ * is ignored there, or it is older than the history).
+ */
+export type TraceState =
+  'in flight' | 'pending' | 'delivered' | 'dead' | 'filtered out' | 'unknown';
 
 export interface EndpointTrace {
   endpoint: string;
@@ -37,6 +45,8 @@ export interface EventTrace {
 }
 
 export interface TraceOptions {
+  /** Each endpoint's filter (configured endpoints only): tells `filtered out` from `unknown`. */
+  filterOf?: (endpoint: string) => EventFilter | undefined;
   /** Waiting events read per endpoint, oldest first (default 1000). */
   scanPending?: number;
   /** Events reported at most (default 20, the most recently seen). */
@@ -167,6 +177,19 @@ async function queued(
   });
 }
 
+/**
+ * Whether `filter` wants the event `s` describes, judged by what the trace knows of it — its
+ * action, repository and tag (the ingest's own rule, src/sinks/filter.ts); its media type is
+ * not kept in the history, so media-type rules are left out.
+ */
+function wanted(filter: EventFilter, s: EventSummary): boolean {
+  const known: Pick<Event, 'action'> & { target: Partial<Event['target']> } = {
+    action: s.action,
+    target: { mediaType: '', repository: s.repository, ...(s.tag !== '' ? { tag: s.tag } : {}) },
+  };
+  return eventFilter({ ...filter, ignoredMediaTypes: [] })(known as Event);
+}
+
 /** Traces `query` on every endpoint named; events most recently attempted or accepted first. */
 export async function trace(
   client: RedisClient,
@@ -182,11 +205,13 @@ export async function trace(
     ),
   );
   const events = new Map<string, EventTrace & { last: number }>();
+  const summaries = new Map<string, EventSummary>();
   perEndpoint.forEach((found, i) => {
     for (const [id, f] of found) {
       let t = events.get(id);
       if (t === undefined) {
         const s = f.summary;
+        summaries.set(id, s);
         t = { eventId: id, action: s.action, target: targetText(s), endpoints: [], last: 0 };
         events.set(id, t);
       }
@@ -200,11 +225,14 @@ export async function trace(
       });
     }
   });
-  // An endpoint where the event was not found is said so (filtered out, or aged out).
+  // An endpoint where the event was not found is said so: filtered out, or unknown.
   for (const t of events.values()) {
+    const s = summaries.get(t.eventId)!;
     for (const name of endpoints) {
       if (!t.endpoints.some((e) => e.endpoint === name)) {
-        t.endpoints.push({ endpoint: name, state: 'unknown', acceptedAt: 0, attempts: [] });
+        const filter = options.filterOf?.(name);
+        const state = filter && !wanted(filter, s) ? 'filtered out' : 'unknown';
+        t.endpoints.push({ endpoint: name, state, acceptedAt: 0, attempts: [] });
       }
     }
     t.endpoints.sort((a, b) => endpoints.indexOf(a.endpoint) - endpoints.indexOf(b.endpoint));

@@ -201,7 +201,8 @@ describe('trace', () => {
       `redis:\n  url: ${redis().url}\n  prefix: ${prefix}\nnotifications:\n  endpoints:\n` +
         ['archive', 'audit', 'deploy']
           .map((n) => `    - name: ${n}\n      url: http://127.0.0.1:9/\n`)
-          .join(''),
+          .join('') +
+        "      repositories:\n        include: ['other/*']\n",
     );
     for (const q of [e!.id, 'demo/app:v0', `demo/app@${e!.target.digest}`, e!.target.digest]) {
       const proc = spawnNode(cli, ['trace', q, '--config', file]);
@@ -213,7 +214,7 @@ describe('trace', () => {
       expect(out[3]).toMatch(/^ {2}audit {4}dead {2}accepted \S+ {2}\(maxretries: .*500.*\)$/);
       expect(out[4]).toMatch(/^ {4}\S+Z {2}attempt 1 {2}500 /);
       expect(out[5]).toMatch(/^ {4}\S+Z {2}attempt 2 {2}500 /);
-      expect(out[6]).toBe('  deploy   unknown');
+      expect(out[6]).toBe('  deploy   filtered out');
       expect(out.slice(7)).toEqual(['']);
     }
     const all = spawnNode(cli, ['trace', 'demo/app', '--config', file, '--json']);
