@@ -5,6 +5,7 @@
  * (confirmation dialog accepted) and seen delivered, and the token asked for once. Takes the
  * screenshot the README shows (docs/dashboard.png).
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -16,6 +17,7 @@ import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import { useRedis } from '../helpers/redis-server.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = process.env['SCREENSHOTS'] === 'docs' ? path.join(root, 'docs') : os.tmpdir();
 const redis = useRedis();
 const cleanup = useCleanups();
 let browser: Browser;
@@ -87,7 +89,7 @@ describe('dashboard', () => {
         backoffSeconds((await row('deploy-hook').getByTestId('state').textContent()) ?? ''),
       )
       .toBeLessThan(first);
-    await page.screenshot({ path: path.join(root, 'docs', 'dashboard.png') });
+    await page.screenshot({ path: path.join(shots, 'dashboard.png') });
 
     // One endpoint's page: its dead letters; replay the first by clicking, confirm the dialog.
     await row('audit').getByRole('link', { name: 'audit' }).click();
@@ -133,7 +135,7 @@ describe('dashboard', () => {
     expect(await auditAttempts.count()).toBe(3);
     expect(await auditAttempts.last().textContent()).toMatch(/200/);
     expect(await on('deploy-hook').locator('tbody tr').count()).toBe(1);
-    await page.screenshot({ path: path.join(root, 'docs', 'dashboard-trace.png'), fullPage: true });
+    await page.screenshot({ path: path.join(shots, 'dashboard-trace.png'), fullPage: true });
   }, 120_000);
 
   it('asks for the token once, then shows the endpoints', async () => {
