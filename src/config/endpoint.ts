@@ -30,6 +30,7 @@ const FORMATS: readonly EndpointSettings['format'][] = ['envelope', 'cloudevents
 /** The characters of RFC 3986; a CloudEvents `source` is a non-empty URI reference. */
 const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
+/** The longest `retryaftermax` and `ratelimit.per`. */
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
 /** A Go duration in ms, rounded up: a positive one stays positive, so only <= 0 is "unset". */
@@ -108,6 +109,16 @@ function readMaxAge(v: unknown, key: string): number {
 /** `retryaftermax`: unset → 5m; otherwise 1ms to 24h (0 would turn Retry-After off unsaid). */
 function readRetryAfterMax(v: unknown, key: string): number {
   if (v === undefined || v === null) return DefaultRetryAfterMaxMs;
+  const ns = readDurationNs(v, key);
+  if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
+    throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
+  }
+  return nanosToMs(ns);
+}
+
+/** `ratelimit.per`: unset → 1s; otherwise 1ms to 24h. */
+function readRatePer(v: unknown, key: string): number {
+  if (v === undefined || v === null) return 1000;
   const ns = readDurationNs(v, key);
   if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
     throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
@@ -217,6 +228,10 @@ export function parseEndpoint(
     concurrency,
     maxRetries: get('maxretries', range(0, 0, Number.MAX_SAFE_INTEGER)),
     maxAgeMs,
+    rateLimit: {
+      max: get('ratelimit.max', range(0, 0, 100_000)),
+      perMs: get('ratelimit.per', readRatePer),
+    },
     retryAfter: get('retryafter', readBool),
     retryAfterMaxMs: get('retryaftermax', readRetryAfterMax),
     tls: tls(),

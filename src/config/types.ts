@@ -46,6 +46,8 @@ export interface EndpointSettings {
   maxRetries: number;
   /** 0 = never. */
   maxAgeMs: number;
+  /** At most `max` POSTs per `perMs` across every worker; max 0 = no limit. */
+  rateLimit: { max: number; perMs: number };
   retryAfter: boolean;
   /** The cap on a Retry-After wait, 1 ms to 24 h (`retryaftermax`, default 5 min). */
   retryAfterMaxMs: number;

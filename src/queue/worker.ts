@@ -11,6 +11,8 @@ import { parallelWorker } from './event-worker.js';
 import type { EventWorker } from './event-worker.js';
 import type { MemoryWatch } from './memory.js';
 import { endpointKeys, queueName } from './names.js';
+import { RateLimiter } from './rate-limit.js';
+import type { RateLimit } from './rate-limit.js';
 import { RefusalHandler } from './refusals.js';
 import type { Pausable } from './refusals.js';
 import { EndpointStore } from './store.js';
@@ -27,6 +29,8 @@ export interface DeliveryEndpoint {
   ordering: 'strict' | 'parallel';
   /** Deliveries in flight with `parallel` ordering. */
   concurrency: number;
+  /** At most `max` POSTs (retries included) per `perMs`, across every process; unset = none. */
+  rateLimit?: RateLimit;
 }
 
 export interface WorkerTuning {
@@ -84,6 +88,8 @@ export class EndpointWorker {
     const policy: DeliveryPolicy = strict
       ? endpoint.policy
       : { ...endpoint.policy, readAhead: 1, maxBatch: 1 };
+    const limiter =
+      endpoint.rateLimit && new RateLimiter(connection, store.keys.rate, endpoint.rateLimit);
     const deps: DeliveryDeps = {
       policy,
       store,
@@ -91,6 +97,7 @@ export class EndpointWorker {
       post: (body, o) => this.poster.post(body, o),
       stopping: this.stopping.signal,
       onError: (err) => options.onDeliveryError?.(endpoint.name, err),
+      ...(limiter && { pace: (signal: AbortSignal) => limiter.acquire(signal) }),
     };
     // Keep BullMQ's events stream short (nobody reads it) — the Queue writes this into meta.
     this.queue = new Queue(queueName(endpoint.name), {
