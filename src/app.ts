@@ -116,6 +116,7 @@ export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): Deliv
     },
     ordering: ep.ordering,
     concurrency: ep.concurrency,
+    ...(ep.rateLimit.max > 0 && { rateLimit: ep.rateLimit }),
   };
 }
 
