@@ -112,12 +112,12 @@ export const ENDPOINT_KEYS = [
   ),
   k(
     'ordering',
-    'strict = in acceptance order, one delivery in flight; parallel = no order, `concurrency` in flight.',
+    'strict = in acceptance order, one delivery in flight; parallel = no order, `concurrency` in flight; repository = in acceptance order per repository (`target.repository`), one delivery in flight per repository, `concurrency` repositories at once across all workers (docs/ordering.md).',
     'strict',
   ),
   k(
     'concurrency',
-    'Deliveries in flight at once across all workers; > 1 needs ordering: parallel.',
+    'Deliveries in flight at once across all workers; > 1 needs ordering: parallel or repository.',
     '1',
   ),
   k(

@@ -25,7 +25,7 @@ export type ReadTextFile = (path: string) => string;
 export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
 const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
-const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
+const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel', 'repository'];
 const FORMATS: readonly EndpointSettings['format'][] = ['envelope', 'cloudevents'];
 /** The characters of RFC 3986; a CloudEvents `source` is a non-empty URI reference. */
 const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
@@ -71,7 +71,7 @@ function readOrdering(v: unknown, key: string): EndpointSettings['ordering'] {
   const text = readString(v, key) || 'strict';
   const found = ORDERINGS.find((o) => o === text);
   if (found !== undefined) return found;
-  throw new ConfigError(key, `must be strict or parallel, got ${JSON.stringify(text)}`);
+  throw new ConfigError(key, `must be strict, parallel or repository, got ${JSON.stringify(text)}`);
 }
 
 function readFormat(v: unknown, key: string): EndpointSettings['format'] {
@@ -188,8 +188,11 @@ export function parseEndpoint(
   const mediaType = get('mediatype', readMediaType);
   const ordering = get('ordering', readOrdering);
   const concurrency = get('concurrency', range(1, 1, 1000));
-  if (concurrency > 1 && ordering !== 'parallel') {
-    throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
+  if (concurrency > 1 && ordering === 'strict') {
+    throw new ConfigError(
+      `${path}.concurrency`,
+      'must be 1 unless ordering is parallel or repository',
+    );
   }
   const maxAgeMs = get('maxage', readMaxAge);
   const pem = (key: EndpointKey) => get(key, (v, at) => readPem(v, at, readText));

@@ -40,7 +40,8 @@ export interface EndpointSettings {
   /** '' = send the media type the event was received with. */
   mediaType: EndpointMediaType;
   maxBatch: number;
-  ordering: 'strict' | 'parallel';
+  /** repository = in order per repository, `concurrency` repositories at once. */
+  ordering: 'strict' | 'parallel' | 'repository';
   concurrency: number;
   /** 0 = never give up. */
   maxRetries: number;

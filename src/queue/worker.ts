@@ -16,7 +16,10 @@ import type { RateLimit } from './rate-limit.js';
 import { RefusalHandler } from './refusals.js';
 import type { Pausable } from './refusals.js';
 import { EndpointStore } from './store.js';
+import { RepoLoops } from './repo-loops.js';
+import { repoAdvanceScript } from './repo-scripts.js';
 import { StrictLoop } from './strict-loop.js';
+import type { StrictLoopOptions } from './strict-loop.js';
 import { StrictStore } from './strict-store.js';
 
 export interface DeliveryEndpoint {
@@ -25,9 +28,12 @@ export interface DeliveryEndpoint {
   /** `dispatcher` only in-process (tests, embedding): it does not travel through config. */
   http: Omit<HttpPostOptions, 'listeners'>;
   policy: DeliveryPolicy;
-  /** `strict`: one delivery in flight for the endpoint, across all processes, in order. */
-  ordering: 'strict' | 'parallel';
-  /** Deliveries in flight with `parallel` ordering. */
+  /**
+   * `strict`: one delivery in flight for the endpoint, across all processes, in order;
+   * `repository`: in order per repository, one at a time each, `concurrency` repositories at once.
+   */
+  ordering: 'strict' | 'parallel' | 'repository';
+  /** Deliveries in flight with `parallel` or `repository` ordering, across all processes. */
   concurrency: number;
   /** At most `max` POSTs (retries included) per `perMs`, across every process; unset = none. */
   rateLimit?: RateLimit;
@@ -58,14 +64,21 @@ export interface EndpointWorkerOptions {
 }
 
 /**
+ * How many waiting jobs, from the head, a take of an `ordering: repository` endpoint looks at
+ * for one of a free repository: bounds the script's work (each is read and parsed in Lua) when
+ * the oldest events all belong to repositories in flight; jobs further back wait their turn.
+ */
+const REPO_SCAN = 256;
+
+/**
  * Delivers one endpoint's queue. Any number of these, in any number of processes, may serve
  * the same endpoint: a strict endpoint has one delivery at a time (its head job is locked in
  * `active`; strict-loop.ts), and the breaker's backoff (BullMQ's rate-limit key) binds them
  * all. A parallel endpoint is served by a BullMQ Worker (the queue's global concurrency).
  */
 export class EndpointWorker {
-  /** Strict order: our own loop on BullMQ's layout (one round trip per run). */
-  private readonly loop: StrictLoop | undefined;
+  /** Strict order: our own loop on BullMQ's layout (one round trip per run); per repository: K. */
+  private readonly loop: StrictLoop | RepoLoops | undefined;
   /** Parallel: a BullMQ Worker. */
   private readonly worker: EventWorker | undefined;
   private readonly queue: Queue;
@@ -108,19 +121,31 @@ export class EndpointWorker {
     this.queue.on('error', (err) => this.refusals.onError(err, 'queue error'));
     const name = `${hostname()}:${process.pid}`;
     let pausable: Pausable;
+    const loopOptions = (strictStore: StrictStore): StrictLoopOptions => ({
+      connection,
+      store: strictStore,
+      lockDurationMs: tuning.lockDurationMs,
+      idleMs: tuning.stalledIntervalMs,
+      window: readWindow(policy),
+      name,
+      deliver: makeStrictRunner(deps),
+      logger,
+      onError: (err, what) => this.refusals.onError(err, what),
+      stopping: this.stopping.signal,
+    });
     if (strict) {
-      pausable = this.loop = new StrictLoop({
-        connection,
-        store: new StrictStore(connection, store.keys),
-        lockDurationMs: tuning.lockDurationMs,
-        idleMs: tuning.stalledIntervalMs,
-        window: readWindow(policy),
-        name,
-        deliver: makeStrictRunner(deps),
-        logger,
-        onError: (err, what) => this.refusals.onError(err, what),
-        stopping: this.stopping.signal,
-      });
+      pausable = this.loop = new StrictLoop(loopOptions(new StrictStore(connection, store.keys)));
+    } else if (endpoint.ordering === 'repository') {
+      const k = endpoint.concurrency;
+      const take = { k, scan: REPO_SCAN };
+      const loops = Array.from(
+        { length: k },
+        () =>
+          new StrictLoop(
+            loopOptions(new StrictStore(connection, store.keys, repoAdvanceScript, take)),
+          ),
+      );
+      pausable = this.loop = new RepoLoops(loops);
     } else {
       pausable = this.worker = parallelWorker({
         queue: queueName(endpoint.name),
