@@ -14,9 +14,9 @@ import { LuaScript } from './scripts.js';
  * lease lived no later job of the repository was taken, so every one still waiting is younger.
  * The take walks `wait` from the head (the oldest, on the right) and takes the first job whose
  * repository is free; later jobs of a busy repository stay behind it. The repository is read
- * from the stored event (`target.repository`, '' when there is none) with cjson: the ingest's
- * add script and the stored bytes stay as they are, and nothing is written per job (a take on a
- * full Redis must not need memory).
+ * from the stored event (`target.repository`, '' when there is none) with cjson, once per job:
+ * the take stores it in the job hash as `rn:repo` (after a write that frees memory, so a take
+ * works on a full Redis). The ingest's add script and the stored bytes stay as they are.
  *
  *   take (ARGV[2]): { token, lockMs, now, count (1), name, maxJobs, k (the endpoint's
  *                     concurrency), scan (how many waiting jobs a take looks at, from the head) }
@@ -64,18 +64,25 @@ if maxJobs <= tonumber(redis.call('GET', KEYS[4]) or '0') then
   local pttl = redis.call('PTTL', KEYS[4])
   if pttl > 0 then return { owned, 1, 'limited', pttl, 0 } end
 end
--- The repository of a stored job; nil when its hash is gone.
+-- The repository of a stored job; nil when its hash is gone. Parsed from the event once, then
+-- read from the job's 'rn:repo' field: a take writes it (see below) for the jobs it parsed.
+local parsed = {}
 local function repoOf(id)
+  local known = redis.call('HGET', base .. id, 'rn:repo')
+  if known then return known end
   local data = redis.call('HGET', base .. id, 'data')
   if not data then return nil end
   local ok, v = pcall(cjson.decode, data)
   -- An event stored as a JSON string (queue/layout.ts jobData) is decoded twice.
   if ok and type(v) == 'string' then ok, v = pcall(cjson.decode, v) end
+  local repo = ''
   if ok and type(v) == 'table' and type(v.target) == 'table'
     and type(v.target.repository) == 'string' then
-    return v.target.repository
+    repo = v.target.repository
   end
-  return ''
+  parsed[#parsed + 1] = id
+  parsed[#parsed + 1] = repo
+  return repo
 end
 -- Jobs in active: locked ones hold their repository; one without its lock was held by a worker
 -- that died, and goes back to the head of wait (as BullMQ's stalled checker puts it back).
@@ -96,19 +103,28 @@ for _, id in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
 end
 if held >= t.k then return { owned, 1, 'busy', 0, 0 } end
 local out = { owned, 1, 'empty', 0, 0 }
-local ids = redis.call('LRANGE', KEYS[1], -t.scan, -1)
-if #ids > 0 then out[3] = 'busy' end
-local head
-for i = #ids, 1, -1 do
-  local id = ids[i]
-  local repo = repoOf(id)
-  if not repo then
-    redis.call('LREM', KEYS[1], -1, id)
-    out[5] = out[5] + 1
-  elseif not busy[repo] then
-    head = id
-    break
+-- From the head (the right end) in pages: the head's neighbours are usually enough.
+local head, seen, page = nil, 0, 32
+while not head and seen < t.scan do
+  local ids = redis.call('LRANGE', KEYS[1], -(seen + page), -(seen + 1))
+  if #ids == 0 then break end
+  out[3] = 'busy'
+  local dropped = 0
+  for i = #ids, 1, -1 do
+    local id = ids[i]
+    local repo = repoOf(id)
+    if not repo then
+      redis.call('LREM', KEYS[1], -1, id)
+      dropped = dropped + 1
+    elseif not busy[repo] then
+      head = id
+      break
+    end
   end
+  out[5] = out[5] + dropped
+  seen = seen + #ids - dropped
+  if #ids < page then break end
+  page = page * 2
 end
 if not head then
   if out[5] > 0 and redis.call('LLEN', KEYS[1]) == 0 then out[3] = 'empty' end
@@ -117,6 +133,13 @@ end
 out[3] = 'events'
 redis.call('LREM', KEYS[1], -1, head)
 redis.call('LPUSH', KEYS[2], head)
+-- Only now (a write that frees memory came first, so this works on a full Redis): remember the
+-- repositories parsed, so that later takes read them instead of parsing each event again.
+for i = 1, #parsed, 2 do
+  if redis.call('EXISTS', base .. parsed[i]) == 1 then
+    redis.call('HSET', base .. parsed[i], 'rn:repo', parsed[i + 1])
+  end
+end
 local headKey = base .. head
 redis.call('SET', headKey .. ':lock', t.token, 'PX', t.lockMs)
 redis.call('HSET', headKey, 'processedOn', t.now, 'pb', t.name)
@@ -130,7 +153,8 @@ out[#out + 1] = h[4] or '0'
 -- A take by a worker that was idle (no finish) may find more free repositories waiting: wake
 -- another idle worker (it finds 'busy' if not), so that idle workers fill up to K one after the
 -- other. A worker that finishes and takes keeps the count in flight as it was: no wake-up.
-if not f and held + 1 < t.k and #ids > 1 and not redis.call('HGET', KEYS[3], 'paused') then
+if not f and held + 1 < t.k and redis.call('LLEN', KEYS[1]) > 0
+  and not redis.call('HGET', KEYS[3], 'paused') then
   redis.call('ZADD', KEYS[9], 0, '0')
 end
 return out

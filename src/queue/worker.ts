@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import { toError } from '../errors.js';
@@ -92,6 +93,8 @@ export class EndpointWorker {
   constructor(private readonly options: EndpointWorkerOptions) {
     const { endpoint, connection, prefix, tuning } = options;
     const logger = options.logger.child({ endpoint: endpoint.name });
+    // Every loop and POST of the endpoint (K of each with repository ordering) waits on it.
+    setMaxListeners(0, this.stopping.signal);
     this.logger = logger;
     const strict = endpoint.ordering === 'strict';
     this.poster = new HttpPoster(endpoint.url, endpoint.http);
