@@ -1,7 +1,7 @@
 /**
  * The rate limit's Redis step (src/queue/rate-limit.ts) on a real Redis: limiters on separate
- * connections (as separate processes would be) share one sliding log, and a wait ends at once
- * when its signal aborts.
+ * connections (as separate processes would be) share one sliding log, a wait ends at once
+ * when its signal aborts, and a full Redis still grants.
  */
 import { describe, expect, it } from 'vitest';
 import { endpointKeys } from '../../src/queue/names.js';
@@ -48,6 +48,24 @@ describe('RateLimiter', () => {
     expect(await limiter.acquire(AbortSignal.timeout(100))).toBe(false);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(await client.zcard(key)).toBe(1);
+    await client.quit();
+  });
+
+  it('grants on a full Redis (noeviction): its first write frees memory', async () => {
+    const key = endpointKeys('rl', 'full').rate;
+    const client = redis().client();
+    const limiter = new RateLimiter(client, key, { max: 100, perMs: 50 });
+    expect(await limiter.acquire(new AbortController().signal)).toBe(true);
+    const [, policy] = (await client.config('GET', 'maxmemory-policy')) as [string, string];
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    await client.config('SET', 'maxmemory', '1'); // below what Redis uses: full
+    try {
+      await expect(client.set('rl:probe', 'x')).rejects.toThrow(/OOM/);
+      expect(await limiter.acquire(new AbortController().signal)).toBe(true);
+    } finally {
+      await client.config('SET', 'maxmemory', '0');
+      await client.config('SET', 'maxmemory-policy', policy);
+    }
     await client.quit();
   });
 });
