@@ -143,4 +143,24 @@ describe('the repository take', () => {
     await q.removeRateLimitKey();
     expect((await takeOne(s, 'p3')).taken.state).toBe('events');
   });
+
+  it('takes and finishes on a full Redis (noeviction): the first write frees memory', async () => {
+    const name = uniqueName('repofull');
+    const ids = await store(name, [repoEvent(0, 'a'), repoEvent(1, 'b')]);
+    const s = repoStore(name, 4);
+    const admin = client();
+    const [, policy] = (await admin.config('GET', 'maxmemory-policy')) as [string, string];
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    await admin.config('SET', 'maxmemory', '1');
+    try {
+      await expect(admin.set('repofull:probe', 'x')).rejects.toThrow(/OOM/);
+      const first = await takeOne(s, 'f1');
+      expect(first.eventId).toBe(ids[0]);
+      const next = await s.advance({ finish: done(first.job, 'f1'), take: take('f2') });
+      expect(next.state).toBe('events');
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      await admin.config('SET', 'maxmemory-policy', policy);
+    }
+  });
 });
