@@ -75,7 +75,9 @@ const REPO_SCAN = 256;
  * Delivers one endpoint's queue. Any number of these, in any number of processes, may serve
  * the same endpoint: a strict endpoint has one delivery at a time (its head job is locked in
  * `active`; strict-loop.ts), and the breaker's backoff (BullMQ's rate-limit key) binds them
- * all. A parallel endpoint is served by a BullMQ Worker (the queue's global concurrency).
+ * all. A parallel endpoint is served by a BullMQ Worker (the queue's global concurrency); a
+ * `repository` one by `concurrency` strict loops taking through repo-scripts.ts (repo-loops.ts).
+ * A rate limit (rate-limit.ts) is waited for before every POST, whatever the ordering.
  */
 export class EndpointWorker {
   /** Strict order: our own loop on BullMQ's layout (one round trip per run); per repository: K. */
