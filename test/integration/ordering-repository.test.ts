@@ -140,7 +140,7 @@ describe('ordering: repository across three worker processes', () => {
       ordering: repository
       concurrency: ${K}
       threshold: 1
-      backoff: 1s
+      backoff: 1500ms
 `,
     );
     const ingest = await startService('ingest', config);
@@ -151,10 +151,11 @@ describe('ordering: repository across three worker processes', () => {
       timeoutMs: 30_000,
     });
     const failed = rx.requests[8]!;
-    // POSTs other workers had already started may still arrive just after the failure; none
-    // starts later until the backoff (1 s, shared through Redis) has passed.
+    // POSTs other workers had already taken may still arrive just after the failure (a loaded
+    // machine may delay one by a few hundred ms); none starts later until the backoff (1.5 s,
+    // shared through Redis) has passed.
     const during = rx.requests.filter(
-      (r) => r.receivedAt > failed.completedAt! + 200 && r.receivedAt < failed.completedAt! + 900,
+      (r) => r.receivedAt > failed.completedAt! + 400 && r.receivedAt < failed.completedAt! + 1400,
     );
     expect(during.map(eventIdsOf)).toEqual([]);
     const failedId = eventIdsOf(failed)[0]!;
