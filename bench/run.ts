@@ -1,8 +1,9 @@
 /**
- * `npm run bench`: the benchmarks of issue 10's six targets, one after the other, each in its
+ * `npm run bench`: the benchmarks of issue 10's six targets (and issue 9's per-repository
+ * order against strict order), one after the other, each in its
  * own process (their own output passes through), then one table of every target's ratio with
  * its goal beside it. All on 127.0.0.1, bounded (about 4–5 minutes on the project's machine).
- * Run: npm run bench [-- --only=registry,ingest,keepup,delivery]
+ * Run: npm run bench [-- --only=registry,ingest,keepup,delivery,ordering]
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { arg, benchDir } from './procs.js';
 
 type Figures = Record<string, number>;
 
-const benches = ['delivery', 'keepup', 'ingest', 'registry'] as const;
+const benches = ['delivery', 'keepup', 'ingest', 'registry', 'ordering'] as const;
 type Bench = (typeof benches)[number];
 
 /** Runs bench/<name>.js; resolves with the figures of its RESULT line. */
@@ -72,6 +73,11 @@ function rows(f: Partial<Record<Bench, Figures>>): Row[] {
     out.push({ target: '5. maxbatch 100 / raw loop of 100-event envelopes', value: x(batch), goal: '>= 0.5 x', met: batch >= 0.5 });
     out.push({ target: '6. Redis bytes per pending 1 KB event, recommended settings', value: `${d.memory!.toFixed(0)} B`, goal: '<= 1200 B', met: d.memory! <= 1200 });
     out.push({ target: '6. … stock settings', value: `${d.memoryStock!.toFixed(0)} B`, goal: '<= 1500 B', met: d.memoryStock! <= 1500 });
+  }
+  const o = f.ordering;
+  if (o) {
+    const ratio = o.repository! / o.strict!;
+    out.push({ target: 'issue 9. ordering: repository, K 16, 16 repos / strict, receiver 20 ms', value: x(ratio), goal: '>= 10 x', met: ratio >= 10 });
   }
   return out;
 } // prettier-ignore

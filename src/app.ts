@@ -134,6 +134,7 @@ export function deliveryEndpoint(
     },
     ordering: ep.ordering,
     concurrency: ep.concurrency,
+    ...(ep.rateLimit.max > 0 && { rateLimit: ep.rateLimit }),
   };
 }
 

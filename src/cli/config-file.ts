@@ -34,6 +34,8 @@ const ENDPOINT_VALUES: Record<EndpointKey, (e: EndpointSettings) => unknown> = {
   concurrency: (e) => e.concurrency,
   maxretries: (e) => e.maxRetries,
   maxage: (e) => goDuration(e.maxAgeMs),
+  'ratelimit.max': (e) => e.rateLimit.max,
+  'ratelimit.per': (e) => goDuration(e.rateLimit.perMs),
   retryafter: (e) => e.retryAfter,
   retryaftermax: (e) => goDuration(e.retryAfterMaxMs),
   'tls.ca': (e) => e.tls.caFile,

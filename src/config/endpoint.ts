@@ -25,11 +25,12 @@ export type ReadTextFile = (path: string) => string;
 export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
 const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
-const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
+const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel', 'repository'];
 const FORMATS: readonly EndpointSettings['format'][] = ['envelope', 'cloudevents'];
 /** The characters of RFC 3986; a CloudEvents `source` is a non-empty URI reference. */
 const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
+/** The longest `retryaftermax` and `ratelimit.per`. */
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
 /** A Go duration in ms, rounded up: a positive one stays positive, so only <= 0 is "unset". */
@@ -70,7 +71,7 @@ function readOrdering(v: unknown, key: string): EndpointSettings['ordering'] {
   const text = readString(v, key) || 'strict';
   const found = ORDERINGS.find((o) => o === text);
   if (found !== undefined) return found;
-  throw new ConfigError(key, `must be strict or parallel, got ${JSON.stringify(text)}`);
+  throw new ConfigError(key, `must be strict, parallel or repository, got ${JSON.stringify(text)}`);
 }
 
 function readFormat(v: unknown, key: string): EndpointSettings['format'] {
@@ -108,6 +109,16 @@ function readMaxAge(v: unknown, key: string): number {
 /** `retryaftermax`: unset → 5m; otherwise 1ms to 24h (0 would turn Retry-After off unsaid). */
 function readRetryAfterMax(v: unknown, key: string): number {
   if (v === undefined || v === null) return DefaultRetryAfterMaxMs;
+  const ns = readDurationNs(v, key);
+  if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
+    throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
+  }
+  return nanosToMs(ns);
+}
+
+/** `ratelimit.per`: unset → 1s; otherwise 1ms to 24h. */
+function readRatePer(v: unknown, key: string): number {
+  if (v === undefined || v === null) return 1000;
   const ns = readDurationNs(v, key);
   if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
     throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
@@ -177,8 +188,11 @@ export function parseEndpoint(
   const mediaType = get('mediatype', readMediaType);
   const ordering = get('ordering', readOrdering);
   const concurrency = get('concurrency', range(1, 1, 1000));
-  if (concurrency > 1 && ordering !== 'parallel') {
-    throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
+  if (concurrency > 1 && ordering === 'strict') {
+    throw new ConfigError(
+      `${path}.concurrency`,
+      'must be 1 unless ordering is parallel or repository',
+    );
   }
   const maxAgeMs = get('maxage', readMaxAge);
   const pem = (key: EndpointKey) => get(key, (v, at) => readPem(v, at, readText));
@@ -217,6 +231,10 @@ export function parseEndpoint(
     concurrency,
     maxRetries: get('maxretries', range(0, 0, Number.MAX_SAFE_INTEGER)),
     maxAgeMs,
+    rateLimit: {
+      max: get('ratelimit.max', range(0, 0, 100_000)),
+      perMs: get('ratelimit.per', readRatePer),
+    },
     retryAfter: get('retryafter', readBool),
     retryAfterMaxMs: get('retryaftermax', readRetryAfterMax),
     tls: tls(),

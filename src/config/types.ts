@@ -40,12 +40,15 @@ export interface EndpointSettings {
   /** '' = send the media type the event was received with. */
   mediaType: EndpointMediaType;
   maxBatch: number;
-  ordering: 'strict' | 'parallel';
+  /** repository = in order per repository, `concurrency` repositories at once. */
+  ordering: 'strict' | 'parallel' | 'repository';
   concurrency: number;
   /** 0 = never give up. */
   maxRetries: number;
   /** 0 = never. */
   maxAgeMs: number;
+  /** At most `max` POSTs per `perMs` across every worker; max 0 = no limit. */
+  rateLimit: { max: number; perMs: number };
   retryAfter: boolean;
   /** The cap on a Retry-After wait, 1 ms to 24 h (`retryaftermax`, default 5 min). */
   retryAfterMaxMs: number;

@@ -57,7 +57,15 @@ export interface StepDeps {
   now: () => number;
   /** Aborted once the worker is shutting down: finish the POST in flight, start no other. */
   stopping: AbortSignal;
+  /**
+   * Waits until the endpoint's rate limit lets a POST go out (rate-limit.ts); false = aborted
+   * meanwhile, send nothing. Unset = no limit.
+   */
+  pace?: Pace;
 }
+
+/** The rate limit's wait before a POST: true = go, false = aborted meanwhile. */
+export type Pace = (signal: AbortSignal) => Promise<boolean>;
 
 /**
  * Peek: the head event (its bytes as BullMQ's moveToActive read them) and up to `window − 1`
@@ -139,6 +147,8 @@ export async function attempt(
   const options = { mediaType: contentType, count: batch.length, signal, ...(sign && { sign }) };
   const keepHistory = (policy.history?.maxAttempts ?? 0) > 0;
   for (;;) {
+    // Every POST, retries included, counts against the rate limit.
+    if (deps.pace && !(await deps.pace(AbortSignal.any([signal, deps.stopping])))) return false;
     const started = performance.now();
     const result = await deps.post(body, options);
     if (keepHistory) {

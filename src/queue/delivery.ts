@@ -5,7 +5,7 @@ import { abortableSleep } from '../sinks/retrying.js';
 import { deadLetter, newRun } from './delivery-run.js';
 import type { Run } from './delivery-run.js';
 import { attempt, expired, finish, nextBatch, peek } from './delivery-steps.js';
-import type { DeliveryPolicy, Poster, StepDeps } from './delivery-steps.js';
+import type { DeliveryPolicy, Pace, Poster, StepDeps } from './delivery-steps.js';
 import type { HeadJob } from './event-worker.js';
 import type { EndpointStore, StoredEvent } from './store.js';
 
@@ -30,6 +30,8 @@ export interface DeliveryDeps {
   stopping: AbortSignal;
   /** A run failed on something unexpected (Redis trouble, a bug): the metrics hook. */
   onError?: (err: Error) => void;
+  /** The rate limit's wait before each POST (delivery-steps.ts StepDeps). */
+  pace?: Pace;
 }
 
 /** BullMQ's processor of one endpoint's jobs. */

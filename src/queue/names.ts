@@ -14,6 +14,8 @@ import { createHash } from 'node:crypto';
  *   <prefix>:{ep-<name>}:rn:history  stream: every delivery attempt, bounded (history.ts)
  *   <prefix>:{ep-<name>}:rn:seen       zset: job ids accepted recently (the dedupe window), by time
  *   <prefix>:{ep-<name>}:rn:epoch      string: set once; its absence means Redis lost its data
+ *   <prefix>:{ep-<name>}:rn:rate       zset: the rate limit's sliding log, one member per POST
+ *                                      granted within the last `per` (see rate-limit.ts)
  *   <prefix>:{ep-<name>}:rn:reserve    string: memory held back so that delivery can always
  *                                      start on a full Redis (see memory.ts)
  *
@@ -43,6 +45,7 @@ export interface EndpointKeys {
   readonly seen: string;
   readonly epoch: string;
   readonly reserve: string;
+  readonly rate: string;
   job(id: string): string;
 }
 
@@ -64,6 +67,7 @@ export function endpointKeys(prefix: string, endpoint: string): EndpointKeys {
     seen: `${base}rn:seen`,
     epoch: `${base}rn:epoch`,
     reserve: `${base}rn:reserve`,
+    rate: `${base}rn:rate`,
     job: (id) => `${base}${id}`,
   };
 }

@@ -3,6 +3,7 @@ import type { RedisClient } from './connection.js';
 import { rawFromStored } from './layout.js';
 import type { EndpointKeys } from './names.js';
 import type { FinishSpec, StoredEvent } from './store.js';
+import type { LuaScript } from './scripts.js';
 import { advanceScript, extendLockScript } from './strict-scripts.js';
 
 /** The end of a strict run (strict-loop.ts): the head job it held and what the run did. */
@@ -80,16 +81,22 @@ function advanced(reply: readonly unknown[]): Advanced {
   };
 }
 
-/** The strict worker's access to one endpoint's queue (strict-loop.ts; strict-scripts.ts). */
+/**
+ * The strict worker's access to one endpoint's queue (strict-loop.ts; strict-scripts.ts). With
+ * `ordering: repository` the same loop runs repo-scripts.ts, which takes the same keys and
+ * arguments (plus `takeExtra` in the take) and answers alike.
+ */
 export class StrictStore {
   constructor(
     private readonly client: RedisClient,
     readonly keys: EndpointKeys,
+    private readonly script: LuaScript = advanceScript,
+    private readonly takeExtra: Readonly<Record<string, number>> = {},
   ) {}
 
   /** Finishes a strict run and/or takes the next head (strict-scripts.ts), in one round trip. */
   async advance(spec: { finish?: RunEnd; take?: TakeSpec }): Promise<Advanced> {
-    const reply = (await advanceScript.run(this.client, this.advanceKeys(), [
+    const reply = (await this.script.run(this.client, this.advanceKeys(), [
       this.keys.base,
       this.advanceSpec(spec),
     ])) as unknown[];
@@ -110,7 +117,7 @@ export class StrictStore {
     const args = [this.keys.base, this.advanceSpec({ take })];
     const pipe = blocking.pipeline();
     pipe.bzpopmin(this.keys.marker, timeoutS);
-    pipe.call('EVALSHA', advanceScript.ref('EVALSHA'), keys.length, ...keys, ...args);
+    pipe.call('EVALSHA', this.script.ref('EVALSHA'), keys.length, ...keys, ...args);
     const replies = (await pipe.exec()) ?? [];
     const [popError] = replies[0] ?? [new NoReplyError('BZPOPMIN')];
     if (popError) throw popError;
@@ -137,7 +144,7 @@ export class StrictStore {
   }
 
   private advanceSpec(spec: { finish?: RunEnd; take?: TakeSpec }): string {
-    const take = spec.take && { ...spec.take, maxJobs: MAX_JOBS };
+    const take = spec.take && { ...spec.take, ...this.takeExtra, maxJobs: MAX_JOBS };
     return JSON.stringify({ finish: spec.finish, take });
   }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
 import { toError } from '../errors.js';
@@ -11,10 +12,15 @@ import { parallelWorker } from './event-worker.js';
 import type { EventWorker } from './event-worker.js';
 import type { MemoryWatch } from './memory.js';
 import { endpointKeys, queueName } from './names.js';
+import { RateLimiter } from './rate-limit.js';
+import type { RateLimit } from './rate-limit.js';
 import { RefusalHandler } from './refusals.js';
 import type { Pausable } from './refusals.js';
 import { EndpointStore } from './store.js';
+import { RepoLoops } from './repo-loops.js';
+import { repoAdvanceScript } from './repo-scripts.js';
 import { StrictLoop } from './strict-loop.js';
+import type { StrictLoopOptions } from './strict-loop.js';
 import { StrictStore } from './strict-store.js';
 
 export interface DeliveryEndpoint {
@@ -23,10 +29,15 @@ export interface DeliveryEndpoint {
   /** `dispatcher` only in-process (tests, embedding): it does not travel through config. */
   http: Omit<HttpPostOptions, 'listeners'>;
   policy: DeliveryPolicy;
-  /** `strict`: one delivery in flight for the endpoint, across all processes, in order. */
-  ordering: 'strict' | 'parallel';
-  /** Deliveries in flight with `parallel` ordering. */
+  /**
+   * `strict`: one delivery in flight for the endpoint, across all processes, in order;
+   * `repository`: in order per repository, one at a time each, `concurrency` repositories at once.
+   */
+  ordering: 'strict' | 'parallel' | 'repository';
+  /** Deliveries in flight with `parallel` or `repository` ordering, across all processes. */
   concurrency: number;
+  /** At most `max` POSTs (retries included) per `perMs`, across every process; unset = none. */
+  rateLimit?: RateLimit;
 }
 
 export interface WorkerTuning {
@@ -54,14 +65,23 @@ export interface EndpointWorkerOptions {
 }
 
 /**
+ * How many waiting jobs, from the head, a take of an `ordering: repository` endpoint looks at
+ * for one of a free repository: bounds the script's work (each is read and parsed in Lua) when
+ * the oldest events all belong to repositories in flight; jobs further back wait their turn.
+ */
+const REPO_SCAN = 256;
+
+/**
  * Delivers one endpoint's queue. Any number of these, in any number of processes, may serve
  * the same endpoint: a strict endpoint has one delivery at a time (its head job is locked in
  * `active`; strict-loop.ts), and the breaker's backoff (BullMQ's rate-limit key) binds them
- * all. A parallel endpoint is served by a BullMQ Worker (the queue's global concurrency).
+ * all. A parallel endpoint is served by a BullMQ Worker (the queue's global concurrency); a
+ * `repository` one by `concurrency` strict loops taking through repo-scripts.ts (repo-loops.ts).
+ * A rate limit (rate-limit.ts) is waited for before every POST, whatever the ordering.
  */
 export class EndpointWorker {
-  /** Strict order: our own loop on BullMQ's layout (one round trip per run). */
-  private readonly loop: StrictLoop | undefined;
+  /** Strict order: our own loop on BullMQ's layout (one round trip per run); per repository: K. */
+  private readonly loop: StrictLoop | RepoLoops | undefined;
   /** Parallel: a BullMQ Worker. */
   private readonly worker: EventWorker | undefined;
   private readonly queue: Queue;
@@ -75,6 +95,8 @@ export class EndpointWorker {
   constructor(private readonly options: EndpointWorkerOptions) {
     const { endpoint, connection, prefix, tuning } = options;
     const logger = options.logger.child({ endpoint: endpoint.name });
+    // Every loop and POST of the endpoint (K of each with repository ordering) waits on it.
+    setMaxListeners(0, this.stopping.signal);
     this.logger = logger;
     const strict = endpoint.ordering === 'strict';
     this.poster = new HttpPoster(endpoint.url, endpoint.http);
@@ -84,6 +106,8 @@ export class EndpointWorker {
     const policy: DeliveryPolicy = strict
       ? endpoint.policy
       : { ...endpoint.policy, readAhead: 1, maxBatch: 1 };
+    const limiter =
+      endpoint.rateLimit && new RateLimiter(connection, store.keys.rate, endpoint.rateLimit);
     const deps: DeliveryDeps = {
       policy,
       store,
@@ -91,6 +115,7 @@ export class EndpointWorker {
       post: (body, o) => this.poster.post(body, o),
       stopping: this.stopping.signal,
       onError: (err) => options.onDeliveryError?.(endpoint.name, err),
+      ...(limiter && { pace: (signal: AbortSignal) => limiter.acquire(signal) }),
     };
     // Keep BullMQ's events stream short (nobody reads it) — the Queue writes this into meta.
     this.queue = new Queue(queueName(endpoint.name), {
@@ -101,20 +126,32 @@ export class EndpointWorker {
     this.queue.on('error', (err) => this.refusals.onError(err, 'queue error'));
     const name = `${hostname()}:${process.pid}`;
     let pausable: Pausable;
+    const loopOptions = (strictStore: StrictStore): StrictLoopOptions => ({
+      connection,
+      store: strictStore,
+      lockDurationMs: tuning.lockDurationMs,
+      idleMs: tuning.stalledIntervalMs,
+      window: readWindow(policy),
+      name,
+      records: policy,
+      deliver: makeStrictRunner(deps),
+      logger,
+      onError: (err, what) => this.refusals.onError(err, what),
+      stopping: this.stopping.signal,
+    });
     if (strict) {
-      pausable = this.loop = new StrictLoop({
-        connection,
-        store: new StrictStore(connection, store.keys),
-        lockDurationMs: tuning.lockDurationMs,
-        idleMs: tuning.stalledIntervalMs,
-        window: readWindow(policy),
-        name,
-        records: policy,
-        deliver: makeStrictRunner(deps),
-        logger,
-        onError: (err, what) => this.refusals.onError(err, what),
-        stopping: this.stopping.signal,
-      });
+      pausable = this.loop = new StrictLoop(loopOptions(new StrictStore(connection, store.keys)));
+    } else if (endpoint.ordering === 'repository') {
+      const k = endpoint.concurrency;
+      const take = { k, scan: REPO_SCAN };
+      const loops = Array.from(
+        { length: k },
+        () =>
+          new StrictLoop(
+            loopOptions(new StrictStore(connection, store.keys, repoAdvanceScript, take)),
+          ),
+      );
+      pausable = this.loop = new RepoLoops(loops);
     } else {
       pausable = this.worker = parallelWorker({
         queue: queueName(endpoint.name),

@@ -124,6 +124,7 @@ async function everyKey(): Promise<Doc> {
     concurrency: 4,
     maxretries: 12,
     maxage: '36h',
+    ratelimit: { max: 20, per: '1m30s' },
     retryafter: true,
     retryaftermax: '90s',
     tls: {
