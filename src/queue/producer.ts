@@ -75,7 +75,7 @@ const JOB_OPTS = '{"attempts":0}';
  * The durable sink: a write resolves only once every endpoint that wants the event has it in
  * Redis — and, with `waitReplicas`, on that many replicas — and rejects with a
  * StoreUnavailableError (or StoreFullError / StoreNotReplicatedError) otherwise: never a
- * silent acceptance. Concurrent writes to one endpoint are coalesced into one script call.
+ * silent acceptance. Concurrent writes to one endpoint share script calls (group commit: EndpointWriter).
  */
 export class DurableSink implements Sink {
   private readonly writers: EndpointWriter[];
@@ -143,10 +143,15 @@ export class DurableSink implements Sink {
   }
 }
 
-/** One endpoint's writes, coalesced: the callers of one event-loop turn share a script call. */
+/**
+ * One endpoint's writes, group-committed: a write is sent at once when no script call of this
+ * endpoint is in flight; the writes that come while one is share the next call, sent as soon
+ * as it returns. A lone sender (the registry posts one event at a time) so pays no wait for a
+ * timer or a turn of the event loop, and many senders pay one round trip per batch.
+ */
 class EndpointWriter {
   private pending: PendingAdd[] = [];
-  private scheduled = false;
+  private inFlight = false;
   private readonly keys: EndpointKeys;
 
   constructor(
@@ -162,28 +167,30 @@ class EndpointWriter {
     if (refusal !== undefined) return Promise.reject(new StoreFullError(refusal));
     return new Promise((resolve, reject) => {
       this.pending.push({ jobs, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      // The script call is written to the socket before this returns (ioredis writes at once).
+      if (!this.inFlight) void this.flush();
     });
   }
 
+  /** Sends what is pending, then what came meanwhile, until nothing is left. */
   private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    this.scheduled = false;
-    try {
-      const flags = await this.store(batch.flatMap((p) => p.jobs));
-      let at = 0;
-      for (const p of batch) {
-        p.resolve(flags.slice(at, at + p.jobs.length));
-        at += p.jobs.length;
+    this.inFlight = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      try {
+        const flags = await this.store(batch.flatMap((p) => p.jobs));
+        let at = 0;
+        for (const p of batch) {
+          p.resolve(flags.slice(at, at + p.jobs.length));
+          at += p.jobs.length;
+        }
+      } catch (err) {
+        const error = this.describe(err);
+        for (const p of batch) p.reject(error);
       }
-    } catch (err) {
-      const error = this.describe(err);
-      for (const p of batch) p.reject(error);
     }
+    this.inFlight = false;
   }
 
   /** One round trip: the add script, then (with waitReplicas) WAIT on the same connection. */

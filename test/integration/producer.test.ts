@@ -78,6 +78,35 @@ describe('the durable producer is honest', () => {
   });
 });
 
+describe('writes to one endpoint (group commit)', () => {
+  it('go to Redis at once when none is in flight; those that come meanwhile share one call', async () => {
+    const own = await startRedis();
+    cleanup(() => own.stop());
+    const producer = await startProducer(own.url, prefix, [{ name: 'gc' }]);
+    cleanup(() => producer.close());
+    const admin = own.client();
+    cleanup(() => admin.quit());
+    await producer.sink.write(makeEvent(0, 'gc')); // the script is loaded
+    await admin.config('RESETSTAT');
+    // Redis holds every write for 300 ms, so the first call stays in flight while ten more
+    // writes arrive, each in its own turn of the event loop (as requests from ten senders do).
+    await admin.call('CLIENT', 'PAUSE', '300', 'WRITE');
+    const writes: Promise<void>[] = [];
+    for (let i = 1; i <= 10; i++) {
+      writes.push(producer.sink.write(makeEvent(i, 'gc')));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(writes);
+    const stats = await admin.info('commandstats');
+    const calls = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    expect(calls, 'script calls for 10 writes: the first alone, then the 9 others together').toBe(
+      2,
+    );
+    const ids = Array.from({ length: 11 }, (_, i) => makeEvent(i, 'gc').id);
+    expect(await pendingEventIds(admin, prefix, 'gc')).toEqual(ids);
+  });
+});
+
 describe('endpoint metrics are cluster-wide', () => {
   it('every process reads the same numbers, and pending is the real backlog', async () => {
     const name = uniqueName('metrics');
