@@ -201,10 +201,20 @@ class EndpointWriter {
     for (const j of jobs) args.push(j.id, j.name, j.data);
     const keys = [k.wait, k.meta, k.active, k.marker, k.seen];
     const replicas = this.options.waitReplicas ?? 0;
-    const run = async (command: 'EVALSHA' | 'EVAL') => {
+    type Replies = [Error | null, unknown][];
+    const run = async (command: 'EVALSHA' | 'EVAL'): Promise<Replies> => {
+      const script = [addScript.ref(command), keys.length, ...keys, ...args];
+      if (replicas === 0) {
+        // Alone, the script needs no pipeline, whose objects and promises every request of a
+        // sequential sender would wait for; the reply is given the pipeline's shape.
+        return client.call(command, ...script).then(
+          (reply): Replies => [[null, reply]],
+          (err: unknown): Replies => [[toError(err), undefined]],
+        );
+      }
       const pipe = client.pipeline();
-      pipe.call(command, addScript.ref(command), keys.length, ...keys, ...args);
-      if (replicas > 0) pipe.call('WAIT', replicas, this.options.waitTimeoutMs ?? 1000);
+      pipe.call(command, ...script);
+      pipe.call('WAIT', replicas, this.options.waitTimeoutMs ?? 1000);
       return (await pipe.exec()) ?? [];
     };
     let replies = await run('EVALSHA');

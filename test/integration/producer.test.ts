@@ -53,6 +53,20 @@ describe('the durable producer is honest', () => {
     expect(await pendingEventIds(admin, prefix, name)).toEqual([ev.id, makeEvent(6, 'dup').id]);
   });
 
+  it('stores through a Redis that forgot the script (SCRIPT FLUSH, a restart)', async () => {
+    const name = uniqueName('noscript');
+    const producer = await startProducer(redis().url, prefix, [{ name }]);
+    cleanup(() => producer.close());
+    const admin = redis().client();
+    cleanup(() => admin.quit());
+    await producer.sink.write(makeEvent(1, 'ns'));
+    await admin.script('FLUSH');
+    const { stored } = await producer.sink.writeMany([makeEvent(2, 'ns')]);
+    expect(stored).toEqual({ [name]: 1 });
+    const ids = [makeEvent(1, 'ns').id, makeEvent(2, 'ns').id];
+    expect(await pendingEventIds(admin, prefix, name)).toEqual(ids);
+  });
+
   it('routes each event to the endpoints whose filters want it', async () => {
     const [all, noBlobs, noPulls, onlyProd] = ['all', 'noblobs', 'nopulls', 'prod'].map(
       uniqueName,
