@@ -188,6 +188,10 @@ class EndpointWriter {
       } catch (err) {
         const error = this.describe(err);
         for (const p of batch) p.reject(error);
+        // The writes that came meanwhile have waited as long as the call that timed out: sent
+        // now, they would answer a command timeout later still. They fail with it (the caller
+        // answers 503; nothing was acknowledged), so every write fails within one timeout.
+        if (isTimeout(err)) for (const p of this.pending.splice(0)) p.reject(error);
       }
     }
     this.inFlight = false;
@@ -248,7 +252,7 @@ class EndpointWriter {
   private describe(err: unknown): Error {
     if (err instanceof StoreUnavailableError) return err;
     const message = toError(err).message;
-    if (/timed out/i.test(message)) this.options.onTimeout?.();
+    if (isTimeout(err)) this.options.onTimeout?.();
     if (message.startsWith('OOM')) {
       return new StoreFullError(`Redis refused the write: ${message}`, { cause: err });
     }
@@ -258,4 +262,9 @@ class EndpointWriter {
       { cause: err },
     );
   }
+}
+
+/** ioredis's commandTimeout error ("Command timed out"). */
+function isTimeout(err: unknown): boolean {
+  return /timed out/i.test(toError(err).message);
 }

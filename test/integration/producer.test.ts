@@ -121,6 +121,29 @@ describe('writes to one endpoint (group commit)', () => {
   });
 });
 
+describe('a write waiting behind a call Redis does not answer', () => {
+  it('fails when that call times out: one command timeout, not two', async () => {
+    const own = await startRedis();
+    cleanup(() => own.stop());
+    const producer = await startProducer(own.url, prefix, [{ name: 'hung' }]); // timeout 2 s
+    cleanup(() => producer.close());
+    const admin = own.client();
+    cleanup(() => admin.quit());
+    await producer.sink.write(makeEvent(0, 'hung'));
+    // Redis answers no write for 6 s: three command timeouts.
+    await admin.call('CLIENT', 'PAUSE', '6000', 'WRITE');
+    cleanup(async () => void (await admin.call('CLIENT', 'UNPAUSE')));
+    const first = producer.sink.write(makeEvent(1, 'hung'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const startedAt = performance.now();
+    const second = producer.sink.write(makeEvent(2, 'hung'));
+    await expect(first).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(second).rejects.toBeInstanceOf(StoreUnavailableError);
+    // Sent once the first timed out, it would have failed a second timeout later (≥ 4 s).
+    expect(performance.now() - startedAt).toBeLessThan(3500);
+  });
+});
+
 describe('endpoint metrics are cluster-wide', () => {
   it('every process reads the same numbers, and pending is the real backlog', async () => {
     const name = uniqueName('metrics');
