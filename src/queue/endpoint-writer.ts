@@ -29,14 +29,14 @@ interface PendingAdd {
 const JOB_OPTS = '{"attempts":0}';
 
 /**
- * One endpoint's writes, group-committed: a write is sent at once when no script call of this
- * endpoint is in flight; the writes that come while one is share the next call, sent as soon
- * as it returns. A lone sender (the registry posts one event at a time) so pays no wait for a
- * timer or a turn of the event loop, and many senders pay one round trip per batch.
+ * One endpoint's writes, coalesced: the callers of one event-loop turn share a script call.
+ * (A group commit — send at once when no call is in flight, the rest when it returns — was
+ * measured against this with 16 senders: smaller batches, 4.6 against 6.2–6.7 requests per
+ * call, and fewer requests per second; with one sender it made no measurable difference.)
  */
 export class EndpointWriter {
   private pending: PendingAdd[] = [];
-  private inFlight = false;
+  private scheduled = false;
   private readonly keys: EndpointKeys;
 
   constructor(
@@ -52,34 +52,28 @@ export class EndpointWriter {
     if (refusal !== undefined) return Promise.reject(new StoreFullError(refusal));
     return new Promise((resolve, reject) => {
       this.pending.push({ jobs, resolve, reject });
-      // The script call is written to the socket before this returns (ioredis writes at once).
-      if (!this.inFlight) void this.flush();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
-  /** Sends what is pending, then what came meanwhile, until nothing is left. */
   private async flush(): Promise<void> {
-    this.inFlight = true;
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
-      try {
-        const flags = await this.store(batch.flatMap((p) => p.jobs));
-        let at = 0;
-        for (const p of batch) {
-          p.resolve(flags.slice(at, at + p.jobs.length));
-          at += p.jobs.length;
-        }
-      } catch (err) {
-        const error = this.describe(err);
-        for (const p of batch) p.reject(error);
-        // The writes that came meanwhile have waited as long as the call that timed out: sent
-        // now, they would answer a command timeout later still. They fail with it (the caller
-        // answers 503; nothing was acknowledged), so every write fails within one timeout.
-        if (isTimeout(err)) for (const p of this.pending.splice(0)) p.reject(error);
+    const batch = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    try {
+      const flags = await this.store(batch.flatMap((p) => p.jobs));
+      let at = 0;
+      for (const p of batch) {
+        p.resolve(flags.slice(at, at + p.jobs.length));
+        at += p.jobs.length;
       }
+    } catch (err) {
+      const error = this.describe(err);
+      for (const p of batch) p.reject(error);
     }
-    this.inFlight = false;
   }
 
   /** One round trip: the add script, then (with waitReplicas) WAIT on the same connection. */

@@ -52,8 +52,8 @@ export interface DurableSinkOptions {
  * The durable sink: a write resolves only once every endpoint that wants the event has it in
  * Redis — and, with `waitReplicas`, on that many replicas — and rejects with a
  * StoreUnavailableError (or StoreFullError / StoreNotReplicatedError) otherwise: never a
- * silent acceptance. Concurrent writes to one endpoint share script calls (a group commit:
- * endpoint-writer.ts).
+ * silent acceptance. Concurrent writes to one endpoint are coalesced into one script call
+ * (endpoint-writer.ts).
  */
 export class DurableSink implements Sink {
   private readonly writers: EndpointWriter[];
