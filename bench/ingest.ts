@@ -4,9 +4,13 @@
  *   (a) a bare node:http server that reads and JSON.parses the body (bench/bare-server.ts);
  *   (b) regnotify's ingest — the real `regnotify ingest` process, storing every event in a
  *       private redis-server (AOF everysec) for 1 endpoint (and 2, with 16 senders);
- * first from one sequential sender (what the registry does), then from 16 concurrent ones.
+ * from one sequential sender (what the registry does) and from 16 concurrent ones.
+ * (a) and (b) run side by side and are measured in turns — `--rounds` short windows each,
+ * a then b — so that the load other processes put on this shared VM, which changes from one
+ * second to the next, weighs on both alike; each is warmed up first (`--warmup` seconds: the
+ * ingest's code is not optimised by V8 before a few thousand requests).
  * Prints requests/s, p50/p99 latency, the server's CPU per request, and (b) as a ratio to (a).
- * Run: npm run bench:ingest [--seconds=4] [--profile=DIR]
+ * Run: npm run bench:ingest [--seconds=4] [--rounds=4] [--warmup=3] [--profile=DIR]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +24,7 @@ import { encodeEnvelope } from '../src/events/encode.js';
 import { createRedisClient, waitReady } from '../src/queue/connection.js';
 import { makeEvent } from '../test/fixtures/sample-event.js';
 import {
+  arg,
   benchDir,
   cpuSeconds,
   numberArg,
@@ -31,6 +36,8 @@ import {
 } from './procs.js';
 
 const SECONDS = numberArg('seconds', 4);
+const ROUNDS = Math.max(1, numberArg('rounds', 4));
+const WARMUP = numberArg('warmup', 3);
 
 interface Result {
   requests: number;
@@ -41,6 +48,17 @@ interface Result {
   cpuPerRequest: number;
 }
 
+/** What one window measured; windows of the same kind are summed into one Result. */
+interface Window {
+  latencies: number[];
+  elapsed: number;
+  cpu: number;
+}
+
+/** Requests answered 200, per URL (warm-ups included): what the ingest must have stored. */
+const answered = new Map<string, number>();
+const countAnswered = (t: { url: string }): number => answered.get(t.url) ?? 0;
+
 let serial = 0;
 /** Envelopes with unique event ids, so regnotify stores every one (no dedupe). */
 const nextBody = (): string => encodeEnvelope([makeEvent(serial++, `in${process.pid}`)]);
@@ -50,7 +68,7 @@ async function load(
   senders: number,
   seconds: number,
   serverPid?: number,
-): Promise<Result> {
+): Promise<Window> {
   const agent = new Agent({ connections: senders, pipelining: 1 });
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
@@ -69,6 +87,7 @@ async function load(
         });
         await res.body.dump();
         if (res.statusCode !== 200) throw new Error(`${url}: status ${res.statusCode}`);
+        answered.set(url, (answered.get(url) ?? 0) + 1);
         latencies.push(performance.now() - t0);
       }
     }),
@@ -76,7 +95,13 @@ async function load(
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(serverPid) - cpu0;
   await agent.close();
-  latencies.sort((a, b) => a - b);
+  return { latencies, elapsed, cpu };
+}
+
+function summarise(windows: readonly Window[]): Result {
+  const latencies = windows.flatMap((w) => w.latencies).sort((a, b) => a - b);
+  const elapsed = windows.reduce((t, w) => t + w.elapsed, 0);
+  const cpu = windows.reduce((t, w) => t + w.cpu, 0);
   const at = (q: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
@@ -130,32 +155,45 @@ async function startIngest(
   };
 }
 
-/** A load on the ingest, checking afterwards that every event sent was stored. */
-async function ingestLoad(
+/** Counts what the ingest stored, to check afterwards that every event it answered 200 is. */
+async function storedCounter(
   redisUrl: string,
-  ingest: { url: string; pid: number; names: string[] },
-  senders: number,
-): Promise<Result> {
-  await load(ingest.url, senders, 1); // warm-up
-  const before = serial;
+  names: string[],
+): Promise<{ expect(answered: number): Promise<void> }> {
   const check = createRedisClient({ url: redisUrl }, 'producer');
   await waitReady(check);
-  const stored = () => Promise.all(ingest.names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
+  const stored = () => Promise.all(names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
   const stored0 = await stored();
-  const result = await load(ingest.url, senders, SECONDS, ingest.pid);
-  const stored1 = await stored();
-  check.disconnect();
-  const sent = serial - before;
-  stored1.forEach((n, i) => {
-    if (n - stored0[i]! !== sent)
-      throw new Error(`${ingest.names[i]}: ${n - stored0[i]!} stored of ${sent} sent`);
-  });
-  return result;
+  return {
+    async expect(answered) {
+      const stored1 = await stored();
+      check.disconnect();
+      stored1.forEach((n, i) => {
+        if (n - stored0[i]! !== answered)
+          throw new Error(`${names[i]}: ${n - stored0[i]!} stored of ${answered} answered 200`);
+      });
+    },
+  };
 }
 
-async function bareLoad(url: string, pid: number, senders: number): Promise<Result> {
-  await load(url, senders, 1); // warm-up
-  return load(url, senders, SECONDS, pid);
+interface Target {
+  url: string;
+  pid: number;
+}
+
+/**
+ * Measures each target with `senders`, in turns: ROUNDS windows of SECONDS / ROUNDS each, the
+ * targets one after the other in every round; returns one Result per target.
+ */
+async function inTurns(targets: readonly Target[], senders: number): Promise<Result[]> {
+  for (const t of targets) await load(t.url, senders, WARMUP);
+  const windows: Window[][] = targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, t] of targets.entries()) {
+      windows[i]!.push(await load(t.url, senders, SECONDS / ROUNDS, t.pid));
+    }
+  }
+  return windows.map(summarise);
 }
 
 async function main(): Promise<void> {
@@ -170,25 +208,37 @@ async function main(): Promise<void> {
       `machine: ${os.cpus().length} cores, node ${process.version}; ${SECONDS} s per run; envelope ${nextBody().length} B`,
     );
     const bare = await startServerChild('bare-server.js');
-    const bareUrl = `${bare.url}/events`;
-    const bare1 = await bareLoad(bareUrl, bare.pid, 1);
-    const bare16 = await bareLoad(bareUrl, bare.pid, 16);
-    await bare.stop();
+    const bareTarget = { url: `${bare.url}/events`, pid: bare.pid };
     const one = await startIngest(redis.url, dir, 1);
-    const seq = await ingestLoad(redis.url, one, 1);
-    const conc = await ingestLoad(redis.url, one, 16);
+    const oneStored = await storedCounter(redis.url, one.names);
+    const [bare1, seq] = (await inTurns([bareTarget, one], 1)) as [Result, Result];
+    if (arg('only') === 'seq') {
+      await oneStored.expect(countAnswered(one));
+      await Promise.all([bare.stop(), one.stop()]);
+      console.log(row('(a) bare node:http, 1 sequential sender', bare1));
+      console.log(row('(b) regnotify ingest, 1 endpoint, 1 sender', seq, bare1));
+      return;
+    }
+    const [bare16, conc] = (await inTurns([bareTarget, one], 16)) as [Result, Result];
+    await oneStored.expect(countAnswered(one));
     await one.stop();
     const two = await startIngest(redis.url, dir, 2);
-    const conc2 = await ingestLoad(redis.url, two, 16);
-    await two.stop();
+    const twoStored = await storedCounter(redis.url, two.names);
+    const [bare16b, conc2] = (await inTurns([bareTarget, two], 16)) as [Result, Result];
+    await twoStored.expect(countAnswered(two));
+    await Promise.all([bare.stop(), two.stop()]);
     console.log(row('(a) bare node:http, 1 sequential sender', bare1));
     console.log(row('(b) regnotify ingest, 1 endpoint, 1 sender', seq, bare1));
     console.log(row('(a) bare node:http, 16 senders', bare16));
     console.log(row('(b) regnotify ingest, 1 endpoint, 16 senders', conc, bare16));
-    console.log(row('(b) regnotify ingest, 2 endpoints, 16 senders', conc2, bare16));
+    console.log(row('(a) bare node:http, 16 senders, beside it', bare16b));
+    console.log(row('(b) regnotify ingest, 2 endpoints, 16 senders', conc2, bare16b));
     console.log('targets: 1 sender >= 0.4 x bare and p99 < 1 ms; 16 senders >= 0.3 x bare');
     printResult({
       bareSeq: bare1.rate,
+      bareSeqP50Ms: bare1.p50,
+      bareSeqP99Ms: bare1.p99,
+      ingestSeqP50Ms: seq.p50,
       ingestSeq: seq.rate,
       ingestSeqP99Ms: seq.p99,
       ingestSeqCpuUs: seq.cpuPerRequest,
@@ -197,6 +247,7 @@ async function main(): Promise<void> {
       ingest16P99Ms: conc.p99,
       ingest16CpuUs: conc.cpuPerRequest,
       ingest16Two: conc2.rate,
+      bare16Two: bare16b.rate,
     });
   } finally {
     await redis.stop();

@@ -56,7 +56,9 @@ function rows(f: Partial<Record<Bench, Figures>>): Row[] {
   if (i) {
     const seq = i.ingestSeq! / i.bareSeq!;
     out.push({ target: '2. ingest, 1 sequential sender / bare node:http', value: x(seq), goal: '>= 0.4 x', met: seq >= 0.4 });
-    out.push({ target: '2. … its p99', value: `${i.ingestSeqP99Ms!.toFixed(2)} ms`, goal: '< 1 ms', met: i.ingestSeqP99Ms! < 1 });
+    // The bare server's own p99 beside it: on a loaded VM it is often above 1 ms itself.
+    const bareP99 = i.bareSeqP99Ms === undefined ? '' : ` (bare ${i.bareSeqP99Ms.toFixed(2)})`;
+    out.push({ target: '2. … its p99', value: `${i.ingestSeqP99Ms!.toFixed(2)} ms${bareP99}`, goal: '< 1 ms', met: i.ingestSeqP99Ms! < 1 });
     const conc = i.ingest16! / i.bare16!;
     out.push({ target: '2. ingest, 16 senders / bare node:http', value: x(conc), goal: '>= 0.3 x', met: conc >= 0.3 });
   }

@@ -1,24 +1,16 @@
-import { Cluster } from 'ioredis';
 import { rawEvent } from '../events/encode.js';
 import { EventsMediaType } from '../events/types.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
-import {
-  NoReplyError,
-  SinkClosedError,
-  StoreFullError,
-  StoreNotReplicatedError,
-  StoreUnavailableError,
-  toError,
-} from '../errors.js';
+import { SinkClosedError } from '../errors.js';
 import type { Sink } from '../sinks/sink.js';
 import { eventFilter } from '../sinks/filter.js';
 import type { EventFilter } from '../sinks/filter.js';
 import type { RedisClient } from './connection.js';
 import { layoutName } from './layout.js';
 import type { MemoryWatch } from './memory.js';
-import { endpointKeys, jobIdFor } from './names.js';
-import type { EndpointKeys } from './names.js';
-import { addScript } from './scripts.js';
+import { EndpointWriter } from './endpoint-writer.js';
+import type { Job } from './endpoint-writer.js';
+import { jobIdFor } from './names.js';
 
 export interface ProducerEndpoint extends EventFilter {
   name: string;
@@ -56,26 +48,12 @@ export interface DurableSinkOptions {
   onTimeout?: () => void;
 }
 
-interface Job {
-  id: string;
-  name: string;
-  data: string;
-}
-
-interface PendingAdd {
-  jobs: Job[];
-  resolve: (flags: number[]) => void;
-  reject: (err: Error) => void;
-}
-
-/** BullMQ's job options as its own add stores them (a Worker reads `attempts`). */
-const JOB_OPTS = '{"attempts":0}';
-
 /**
  * The durable sink: a write resolves only once every endpoint that wants the event has it in
  * Redis — and, with `waitReplicas`, on that many replicas — and rejects with a
  * StoreUnavailableError (or StoreFullError / StoreNotReplicatedError) otherwise: never a
- * silent acceptance. Concurrent writes to one endpoint are coalesced into one script call.
+ * silent acceptance. Concurrent writes to one endpoint are coalesced into one script call
+ * (endpoint-writer.ts).
  */
 export class DurableSink implements Sink {
   private readonly writers: EndpointWriter[];
@@ -140,105 +118,5 @@ export class DurableSink implements Sink {
 
   async close(): Promise<void> {
     this.closed = true; // the connection is the caller's
-  }
-}
-
-/** One endpoint's writes, coalesced: the callers of one event-loop turn share a script call. */
-class EndpointWriter {
-  private pending: PendingAdd[] = [];
-  private scheduled = false;
-  private readonly keys: EndpointKeys;
-
-  constructor(
-    readonly name: string,
-    readonly accepts: (event: Event) => boolean,
-    private readonly options: DurableSinkOptions,
-  ) {
-    this.keys = endpointKeys(options.prefix, name);
-  }
-
-  add(jobs: Job[]): Promise<number[]> {
-    const refusal = this.options.memory?.refusal(this.name);
-    if (refusal !== undefined) return Promise.reject(new StoreFullError(refusal));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ jobs, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    this.scheduled = false;
-    try {
-      const flags = await this.store(batch.flatMap((p) => p.jobs));
-      let at = 0;
-      for (const p of batch) {
-        p.resolve(flags.slice(at, at + p.jobs.length));
-        at += p.jobs.length;
-      }
-    } catch (err) {
-      const error = this.describe(err);
-      for (const p of batch) p.reject(error);
-    }
-  }
-
-  /** One round trip: the add script, then (with waitReplicas) WAIT on the same connection. */
-  private async store(jobs: Job[]): Promise<number[]> {
-    const { client, dedupeWindowMs = 3_600_000, dedupeMaxIds = 10_000 } = this.options;
-    const k = this.keys;
-    const args = [k.base, Date.now(), dedupeWindowMs, dedupeMaxIds, JOB_OPTS, '1'];
-    for (const j of jobs) args.push(j.id, j.name, j.data);
-    const keys = [k.wait, k.meta, k.active, k.marker, k.seen];
-    const replicas = this.options.waitReplicas ?? 0;
-    const run = async (command: 'EVALSHA' | 'EVAL') => {
-      const pipe = client.pipeline();
-      pipe.call(command, addScript.ref(command), keys.length, ...keys, ...args);
-      if (replicas > 0) pipe.call('WAIT', replicas, this.options.waitTimeoutMs ?? 1000);
-      return (await pipe.exec()) ?? [];
-    };
-    let replies = await run('EVALSHA');
-    if (replies[0]?.[0]?.message.startsWith('NOSCRIPT')) replies = await run('EVAL');
-    const [addError, flags] = replies[0] ?? [new NoReplyError('the add script')];
-    if (addError) throw addError;
-    if (replicas > 0) {
-      const [waitError, confirmed] = replies[1] ?? [new NoReplyError('WAIT')];
-      if (waitError) throw waitError;
-      if (Number(confirmed) < replicas) {
-        throw new StoreNotReplicatedError(
-          `events for endpoint ${this.name} reached the primary, but only ${Number(confirmed)} of ` +
-            `${replicas} replicas confirmed them within ${this.options.waitTimeoutMs ?? 1000} ms ` +
-            `(redis.waitReplicas); not acknowledged; a retry within redis.dedupeWindowMs stores nothing twice`,
-        );
-      }
-    }
-    const stored = (flags as number[]).map(Number);
-    let bytes = 0;
-    let count = 0;
-    stored.forEach((f, i) => {
-      if (f === 1) {
-        bytes += jobs[i]!.data.length + jobs[i]!.id.length;
-        count += 1;
-      }
-    });
-    this.options.memory?.charge(this.name, bytes, count);
-    return stored;
-  }
-
-  private describe(err: unknown): Error {
-    if (err instanceof StoreUnavailableError) return err;
-    const message = toError(err).message;
-    if (/timed out/i.test(message)) this.options.onTimeout?.();
-    if (message.startsWith('OOM')) {
-      return new StoreFullError(`Redis refused the write: ${message}`, { cause: err });
-    }
-    const where = this.options.client instanceof Cluster ? 'Redis Cluster' : 'Redis';
-    return new StoreUnavailableError(
-      `could not store events for endpoint ${this.name} in ${where}: ${message}`,
-      { cause: err },
-    );
   }
 }

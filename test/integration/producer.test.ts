@@ -53,6 +53,20 @@ describe('the durable producer is honest', () => {
     expect(await pendingEventIds(admin, prefix, name)).toEqual([ev.id, makeEvent(6, 'dup').id]);
   });
 
+  it('stores through a Redis that forgot the script (SCRIPT FLUSH, a restart)', async () => {
+    const name = uniqueName('noscript');
+    const producer = await startProducer(redis().url, prefix, [{ name }]);
+    cleanup(() => producer.close());
+    const admin = redis().client();
+    cleanup(() => admin.quit());
+    await producer.sink.write(makeEvent(1, 'ns'));
+    await admin.script('FLUSH');
+    const { stored } = await producer.sink.writeMany([makeEvent(2, 'ns')]);
+    expect(stored).toEqual({ [name]: 1 });
+    const ids = [makeEvent(1, 'ns').id, makeEvent(2, 'ns').id];
+    expect(await pendingEventIds(admin, prefix, name)).toEqual(ids);
+  });
+
   it('routes each event to the endpoints whose filters want it', async () => {
     const [all, noBlobs, noPulls, onlyProd] = ['all', 'noblobs', 'nopulls', 'prod'].map(
       uniqueName,
@@ -75,6 +89,52 @@ describe('the durable producer is honest', () => {
     const pull = { ...makeEvent(2, 'rt'), action: 'pull' };
     const { stored } = await producer.sink.writeMany([blob, pull]);
     expect(stored).toEqual({ [all]: 2, [noBlobs]: 1, [noPulls]: 1, [onlyProd]: 1 });
+  });
+});
+
+describe('writes to one endpoint', () => {
+  it('share one script call when they come in the same turn of the event loop', async () => {
+    const own = await startRedis();
+    cleanup(() => own.stop());
+    const producer = await startProducer(own.url, prefix, [{ name: 'co' }]);
+    cleanup(() => producer.close());
+    const admin = own.client();
+    cleanup(() => admin.quit());
+    await producer.sink.write(makeEvent(0, 'co')); // the script is loaded
+    await admin.config('RESETSTAT');
+    // Ten requests whose bodies were parsed in one turn (as under load) write together.
+    const writes = Array.from({ length: 10 }, (_, i) =>
+      producer.sink.write(makeEvent(i + 1, 'co')),
+    );
+    await Promise.all(writes);
+    const stats = await admin.info('commandstats');
+    const calls = Number(/cmdstat_evalsha:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+    expect(calls, 'script calls for 10 writes of one turn').toBe(1);
+    const ids = Array.from({ length: 11 }, (_, i) => makeEvent(i, 'co').id);
+    expect(await pendingEventIds(admin, prefix, 'co')).toEqual(ids);
+  });
+});
+
+describe('a write while an earlier call gets no answer', () => {
+  it('fails within one command timeout of its own, not two', async () => {
+    const own = await startRedis();
+    cleanup(() => own.stop());
+    const producer = await startProducer(own.url, prefix, [{ name: 'hung' }]); // timeout 2 s
+    cleanup(() => producer.close());
+    const admin = own.client();
+    cleanup(() => admin.quit());
+    await producer.sink.write(makeEvent(0, 'hung'));
+    // Redis answers no write for 6 s: three command timeouts.
+    await admin.call('CLIENT', 'PAUSE', '6000', 'WRITE');
+    cleanup(async () => void (await admin.call('CLIENT', 'UNPAUSE')));
+    const first = producer.sink.write(makeEvent(1, 'hung'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const startedAt = performance.now();
+    const second = producer.sink.write(makeEvent(2, 'hung'));
+    await expect(first).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(second).rejects.toBeInstanceOf(StoreUnavailableError);
+    // Queued behind the first until it timed out, it would fail a second timeout later (≥ 4 s).
+    expect(performance.now() - startedAt).toBeLessThan(3500);
   });
 });
 
