@@ -7,16 +7,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, toError } from '../errors.js';
-import { parseEndpoint } from './endpoint.js';
-import type { ReadTextFile } from './endpoint.js';
+import { parseEndpoint } from './registry/endpoint.js';
+import type { ReadTextFile } from './registry/endpoint.js';
 import { loadOwnSections } from './own-sections.js';
-import { applyRegistryEnv, attributeToEnv } from './registry-env.js';
+import { applyRegistryEnv, attributeToEnv } from './registry/env.js';
 import { configSchema } from './schema.js';
 import type { OwnConfig } from './schema.js';
 import type { LoadedConfig, LoadOptions, NotificationSettings } from './types.js';
-import { isMap, mergeMaps, readBool, readMap, unknownKeys } from './values.js';
-import { parseGoYaml } from './yaml.js';
-import type { RawMap } from './values.js';
+import { isMap, mergeMaps, readBool, readMap, unknownKeys } from './registry/values.js';
+import { parseGoYaml } from './registry/yaml.js';
+import type { RawMap } from './registry/values.js';
 
 const words = (list: string): ReadonlySet<string> => new Set(list.split(' '));
 

@@ -1,7 +1,7 @@
 /**
  * The convict schema of regnotify's own top-level sections — the documentation of every key:
  * its doc, format, default and environment variable. The `notifications:` section is the
- * registry's and is described in ./endpoint-schema.ts. Keys are written in YAML exactly as
+ * registry's and is described in ./registry/keys.ts. Keys are written in YAML exactly as
  * they appear here (camelCase); environment variables are REGNOTIFY_ + the upper-cased path.
  * The config's type is derived from the schema (each key typed by its format, ./formats.ts),
  * and the compiler checks that every default is a value of its key's format.

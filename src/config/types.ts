@@ -1,7 +1,7 @@
 /**
  * The typed result of loading a configuration: camelCase, defaults applied, durations in ms.
  * Where each value comes from and what it means is documented in ./schema.ts and
- * ./endpoint-schema.ts (the schema is the documentation).
+ * ./registry/keys.ts (the schema is the documentation).
  */
 import type { EventsMediaTypeName } from '../events/types.js';
 import type { OwnConfig } from './schema.js';

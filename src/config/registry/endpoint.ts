@@ -2,19 +2,19 @@
  * One `notifications.endpoints[i]` entry → EndpointSettings. The registry's keys keep their Go
  * meaning (durations, defaults applied as NewEndpoint does); on top, regnotify validates what it
  * needs even where Go does not: the name becomes part of Redis keys, and an invalid URL would
- * otherwise be retried for ever. Unknown keys inside an endpoint are errors (./endpoint-schema.ts
+ * otherwise be retried for ever. Unknown keys inside an endpoint are errors (./keys.ts
  * lists the known ones).
  */
-import { ConfigError, toError } from '../errors.js';
-import { EventsMediaType, EventsMediaTypeV2 } from '../events/types.js';
-import { endpointTiming } from '../sinks/defaults.js';
-import { DefaultRetryAfterMaxMs } from '../sinks/http-response.js';
-import { secretProblem } from '../sinks/signing.js';
+import { ConfigError, toError } from '../../errors.js';
+import { EventsMediaType, EventsMediaTypeV2 } from '../../events/types.js';
+import { endpointTiming } from '../../sinks/defaults.js';
+import { DefaultRetryAfterMaxMs } from '../../sinks/http-response.js';
+import { secretProblem } from '../../sinks/signing.js';
 import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
-import { allowedEndpointKeys } from './endpoint-schema.js';
-import type { EndpointKey } from './endpoint-schema.js';
-import type { EndpointMediaType, EndpointSettings } from './types.js';
+import { allowedEndpointKeys } from './keys.js';
+import type { EndpointKey } from './keys.js';
+import type { EndpointMediaType, EndpointSettings } from '../types.js';
 import { readBool, readDurationNs, readHeaders, readInt, readMap, readString } from './values.js';
 import { readStringList, rejectUnknownKeys } from './values.js';
 import type { RawMap } from './values.js';

@@ -8,7 +8,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Scalar, ScalarTag } from 'yaml';
-import { RegnotifyError } from '../errors.js';
+import { RegnotifyError } from '../../errors.js';
 import { GoScalar, isNullText, YAML11_BOOLS } from './go-scalar.js';
 import type { GoTag } from './go-scalar.js';
 import { setOwn } from './values.js';

@@ -2,7 +2,7 @@
  * The keys of the registry's `notifications:` section, which regnotify reads with the original's
  * meaning (docs/compatibility.md §7), plus regnotify's own per-endpoint keys, lower-case like the registry's.
  * This table is the documentation, the list of accepted keys (anything else inside an endpoint
- * is an error), the field tree of the variables (./registry-env.ts), and the names ./endpoint.ts
+ * is an error), the field tree of the variables (./env.ts), and the names ./endpoint.ts
  * reads the values by (checked by the compiler: EndpointKey).
  *
  * Environment: the registry's own override scheme, REGISTRY_NOTIFICATIONS_ + upper-cased Go

@@ -5,7 +5,7 @@
  * here for the field read: see ./go-scalar.ts) or, from a JSON file or overrides, as plain JS
  * values. `null`/`undefined` (an absent, empty or null key) is the Go zero value.
  */
-import { ConfigError, toError } from '../errors.js';
+import { ConfigError, toError } from '../../errors.js';
 import { parseGoDuration } from './duration.js';
 import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
 import type { GoResolved } from './go-scalar.js';

@@ -35,7 +35,7 @@ const words = <T>(list: string, value: T): [string, T][] => list.split(' ').map(
 
 /**
  * YAML 1.1's booleans, as resolve.go's resolveMap lists them: the one table of them, also used
- * for regnotify's own sections (./yaml.ts) and their REGNOTIFY_* variables (./formats.ts).
+ * for regnotify's own sections (./yaml.ts) and their REGNOTIFY_* variables (../formats.ts).
  */
 export const YAML11_BOOLS: ReadonlyMap<string, boolean> = new Map([
   ...words('y Y yes Yes YES true True TRUE on On ON', true),
