@@ -14,10 +14,10 @@ import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './keys.js';
 import type { EndpointKey } from './keys.js';
-import type { EndpointMediaType, EndpointSettings } from '../types.js';
+import type { EndpointMediaType, EndpointSettings } from './notifications.js';
 import { readBool, readDurationNs, readHeaders, readInt, readMap, readString } from './values.js';
 import { readStringList, rejectUnknownKeys } from './values.js';
-import type { RawMap } from './values.js';
+import type { RawMap } from '../raw.js';
 
 /** Reads a PEM file named in the config; injected so tests need no files. */
 export type ReadTextFile = (path: string) => string;

@@ -9,8 +9,8 @@
 import { ConfigError, toError } from '../../errors.js';
 import { ENDPOINT_KEYS, SECTION_KEYS } from './keys.js';
 import type { NotificationKey } from './keys.js';
-import { isMap } from './values.js';
-import type { RawMap } from './values.js';
+import { isMap } from '../raw.js';
+import type { RawMap } from '../raw.js';
 import { parseGoYamlValue } from './yaml.js';
 
 const PREFIX = 'REGISTRY_NOTIFICATIONS';

@@ -9,12 +9,8 @@ import { ConfigError, toError } from '../../errors.js';
 import { parseGoDuration } from './duration.js';
 import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
 import type { GoResolved } from './go-scalar.js';
-
-export type RawMap = Record<string, unknown>;
-
-export function isMap(v: unknown): v is RawMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoScalar);
-}
+import { isMap, setOwn, unknownKeyError } from '../raw.js';
+import type { RawMap } from '../raw.js';
 
 /** A raw value as an error shows it: a GoScalar as written, a string in quotes. */
 function describe(v: unknown): string {
@@ -121,33 +117,11 @@ export function readHeaders(v: unknown, key: string): Record<string, string[]> {
   return out;
 }
 
-/** `map[key] = value`, also for a key named `__proto__` (a header name is any string). */
-export function setOwn(map: RawMap, key: string, value: unknown): void {
-  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** Maps merge key by key; anything else (lists included) is replaced. */
-export function mergeMaps(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (!isMap(base) || !isMap(over)) return over;
-  const out: RawMap = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeMaps(base[k], v);
-  return out;
-}
-
 /** Keys of `map` not in `allowed`, each as a full path. */
 export function unknownKeys(map: RawMap, allowed: ReadonlySet<string>, path: string): string[] {
   return Object.keys(map)
     .filter((k) => !allowed.has(k))
     .map((k) => (path ? `${path}.${k}` : k));
-}
-
-/** `key` (inside `path`) is none of `allowed`: a hint when only the case differs, else the list. */
-export function unknownKeyError(key: string, allowed: Iterable<string>, path: string): ConfigError {
-  const known = [...allowed];
-  const near = known.find((a) => a.toLowerCase() === key.toLowerCase());
-  const hint = near ? ` (did you mean "${near}"?)` : `; known keys: ${known.join(', ')}`;
-  return new ConfigError(path ? `${path}.${key}` : key, `unknown key${hint}`);
 }
 
 /** Like unknownKeys, but throws for the first one. */

@@ -7,7 +7,7 @@ import { redactedConfig, secretValues } from '../../../src/config/secrets.js';
 import { ENDPOINT_KEYS } from '../../../src/config/registry/keys.js';
 import { schemaLeaves } from '../../../src/config/schema.js';
 import { FORMATS } from '../../../src/config/formats.js';
-import { isMap } from '../../../src/config/registry/values.js';
+import { isMap } from '../../../src/config/raw.js';
 import { parseGoYaml } from '../../../src/config/registry/yaml.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/regnotify.yml');
