@@ -3,7 +3,8 @@
  * Where each value comes from and what it means is documented in ./schema.ts and
  * ./registry/keys.ts (the schema is the documentation).
  */
-import type { EndpointSettings, NotificationSettings } from './registry/notifications.js';
+import type { EndpointSettings } from './registry/endpoint.js';
+import type { NotificationSettings } from './registry/notifications.js';
 import type { OwnConfig } from './schema.js';
 
 export type { EndpointSettings, NotificationSettings };

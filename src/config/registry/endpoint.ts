@@ -3,30 +3,31 @@
  * meaning (durations, defaults applied as NewEndpoint does); on top, regnotify validates what it
  * needs even where Go does not: the name becomes part of Redis keys, and an invalid URL would
  * otherwise be retried for ever. Unknown keys inside an endpoint are errors (./keys.ts
- * lists the known ones).
+ * lists the known ones and documents them).
  */
 import { ConfigError, toError } from '../../errors.js';
 import { EventsMediaType, EventsMediaTypeV2 } from '../../events/types.js';
-import { endpointTiming } from '../../sinks/defaults.js';
+import { DefaultBackoffMs, DefaultThreshold, DefaultTimeoutMs } from '../../sinks/defaults.js';
+import { positiveOr } from '../../sinks/defaults.js';
 import { DefaultRetryAfterMaxMs } from '../../sinks/http-response.js';
 import { secretProblem } from '../../sinks/signing.js';
+import type { RawMap } from '../raw.js';
 import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './keys.js';
 import type { EndpointKey } from './keys.js';
-import type { EndpointMediaType, EndpointSettings } from './notifications.js';
 import { readBool, readDurationNs, readHeaders, readInt, readMap, readString } from './values.js';
 import { readStringList, rejectUnknownKeys } from './values.js';
-import type { RawMap } from '../raw.js';
 
 /** Reads a PEM file named in the config; injected so tests need no files. */
 export type ReadTextFile = (path: string) => string;
 
+/** Reads one key's raw value `v` into its setting; `key` is the path errors name. */
+type Reader<T> = (v: unknown, key: string, readText: ReadTextFile) => T;
+
 export const ENDPOINT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const ACTIONS = new Set(['pull', 'push', 'mount', 'delete']);
-const MEDIA_TYPES: readonly EndpointMediaType[] = ['', EventsMediaType, EventsMediaTypeV2];
-const ORDERINGS: readonly EndpointSettings['ordering'][] = ['strict', 'parallel'];
-const FORMATS: readonly EndpointSettings['format'][] = ['envelope', 'cloudevents'];
+const MEDIA_TYPES = ['', EventsMediaType, EventsMediaTypeV2] as const;
 /** The characters of RFC 3986; a CloudEvents `source` is a non-empty URI reference. */
 const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
@@ -34,6 +35,11 @@ const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
 /** A Go duration in ms, rounded up: a positive one stays positive, so only <= 0 is "unset". */
 const readMs = (v: unknown, key: string): number => nanosToMs(readDurationNs(v, key));
+
+/** `read`, with Go's default for a value that is unset, zero or negative (sinks/defaults.ts). */
+function goDefault(read: Reader<number>, def: number): Reader<number> {
+  return (v, key, readText) => positiveOr(read(v, key, readText), def);
+}
 
 /** A reader of an integer from `min` to `max`, `def` when unset. */
 function range(def: number, min: number, max: number) {
@@ -59,25 +65,17 @@ function readActions(v: unknown, key: string): string[] {
   throw new ConfigError(`${key}[${i}]`, why);
 }
 
-function readMediaType(v: unknown, key: string): EndpointMediaType {
-  const text = readString(v, key);
-  const found = MEDIA_TYPES.find((t) => t === text);
-  if (found !== undefined) return found;
-  throw new ConfigError(key, `must be '', ${EventsMediaType} or ${EventsMediaTypeV2}`);
-}
-
-function readOrdering(v: unknown, key: string): EndpointSettings['ordering'] {
-  const text = readString(v, key) || 'strict';
-  const found = ORDERINGS.find((o) => o === text);
-  if (found !== undefined) return found;
-  throw new ConfigError(key, `must be strict or parallel, got ${JSON.stringify(text)}`);
-}
-
-function readFormat(v: unknown, key: string): EndpointSettings['format'] {
-  const text = readString(v, key) || 'envelope';
-  const found = FORMATS.find((f) => f === text);
-  if (found !== undefined) return found;
-  throw new ConfigError(key, `must be envelope or cloudevents, got ${JSON.stringify(text)}`);
+/** One of `values`, `def` when unset or ''; else an error listing them (or saying `must`). */
+function oneOf<const V extends readonly string[]>(values: V, def: V[number], must?: string) {
+  return (v: unknown, key: string): V[number] => {
+    const text = readString(v, key) || def;
+    const found = values.find((x) => x === text);
+    if (found !== undefined) return found;
+    throw new ConfigError(
+      key,
+      must ?? `must be ${values.join(' or ')}, got ${JSON.stringify(text)}`,
+    );
+  };
 }
 
 function readSource(v: unknown, key: string): string {
@@ -128,10 +126,71 @@ function readPem(v: unknown, key: string, readText: ReadTextFile): string {
 }
 
 /**
- * A function that reads key `key` of endpoint `raw` (at `path`) with `read`, naming the key in
- * errors. A map (`tls`, `ignore`…) is checked for unknown keys when one of its keys is first read.
+ * Each setting of an endpoint: the key it is read from and its reader. EndpointSettings is its
+ * type; the keys are read in this order (the settings' order), then what needs two of them.
  */
-function endpointReader(raw: unknown, path: string) {
+const SETTINGS = {
+  name: ['name', readName],
+  url: ['url', readString],
+  disabled: ['disabled', readBool],
+  headers: ['headers', readHeaders],
+  // Go's defaults (the keys' doc says so); a positive duration stays positive, rounded up.
+  timeoutMs: ['timeout', goDefault(readMs, DefaultTimeoutMs)],
+  threshold: ['threshold', goDefault(readInt, DefaultThreshold)],
+  backoffMs: ['backoff', goDefault(readMs, DefaultBackoffMs)],
+  ignoredMediaTypes: ['ignoredmediatypes', readStringList],
+  ignore: {
+    mediaTypes: ['ignore.mediatypes', readStringList],
+    actions: ['ignore.actions', readActions],
+  },
+  /** '' = send the media type the event was received with. */
+  mediaType: [
+    'mediatype',
+    oneOf(MEDIA_TYPES, '', `must be '', ${EventsMediaType} or ${EventsMediaTypeV2}`),
+  ],
+  maxBatch: ['maxbatch', range(1, 1, 1000)],
+  ordering: ['ordering', oneOf(['strict', 'parallel'], 'strict')],
+  concurrency: ['concurrency', range(1, 1, 1000)],
+  maxRetries: ['maxretries', range(0, 0, Number.MAX_SAFE_INTEGER)],
+  maxAgeMs: ['maxage', readMaxAge],
+  retryAfter: ['retryafter', readBool],
+  retryAfterMaxMs: ['retryaftermax', readRetryAfterMax],
+  /** PEM texts read from the configured files at load time ('' when not configured). */
+  tls: {
+    ca: ['tls.ca', readPem],
+    cert: ['tls.certificate', readPem],
+    key: ['tls.key', readPem],
+    insecureSkipVerify: ['tls.insecureskipverify', readBool],
+  },
+  repositories: {
+    include: ['repositories.include', readStringList],
+    exclude: ['repositories.exclude', readStringList],
+  },
+  tags: { include: ['tags.include', readStringList], exclude: ['tags.exclude', readStringList] },
+  signing: { secrets: ['signing.secrets', readSecrets] },
+  format: ['format', oneOf(['envelope', 'cloudevents'], 'envelope')],
+  source: ['source', readSource],
+} as const satisfies SettingsTree;
+
+type KeyReader = readonly [EndpointKey, Reader<unknown>];
+interface SettingsTree {
+  [setting: string]: KeyReader | SettingsTree;
+}
+const isKeyReader = (node: KeyReader | SettingsTree): node is KeyReader => Array.isArray(node);
+
+/** The settings a tree of readers gives: each reader's value, a section for each subtree. */
+type SettingsOf<T> = {
+  -readonly [K in keyof T]: T[K] extends readonly [string, Reader<infer V>] ? V : SettingsOf<T[K]>;
+};
+
+/** One endpoint as loaded: camelCase, defaults applied, durations in ms (./keys.ts says each). */
+export type EndpointSettings = SettingsOf<typeof SETTINGS>;
+
+/**
+ * The raw value of each key of endpoint `raw` (at `path`). A map (`tls`, `ignore`…) is checked
+ * for unknown keys when one of its keys is first read.
+ */
+function endpointValues(raw: unknown, path: string): (key: EndpointKey) => unknown {
   const maps = new Map<string, RawMap>();
   const mapAt = (sub: string): RawMap => {
     const known = maps.get(sub);
@@ -143,78 +202,41 @@ function endpointReader(raw: unknown, path: string) {
     return map;
   };
   mapAt('');
-  return <T>(key: EndpointKey, read: (v: unknown, key: string) => T): T => {
+  return (key) => {
     const dot = key.indexOf('.');
-    const value = dot < 0 ? mapAt('')[key] : mapAt(key.slice(0, dot))[key.slice(dot + 1)];
-    return read(value, `${path}.${key}`);
+    return dot < 0 ? mapAt('')[key] : mapAt(key.slice(0, dot))[key.slice(dot + 1)];
   };
 }
 
-/**
- * Parse and validate endpoint `raw` found at `path` (e.g. `notifications.endpoints[0]`). The
- * keys are read in the order of the settings, except where a check needs two of them first.
- */
+/** What needs two keys at once (each key alone was checked by its reader). */
+function checkTogether(e: EndpointSettings, path: string): void {
+  checkEndpointUrl(e.url, e.disabled, `${path}.url`);
+  if (e.concurrency > 1 && e.ordering !== 'parallel') {
+    throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
+  }
+  if ((e.tls.cert === '') !== (e.tls.key === '')) {
+    throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');
+  }
+}
+
+/** Parse and validate endpoint `raw` found at `path` (e.g. `notifications.endpoints[0]`). */
 export function parseEndpoint(
   raw: unknown,
   path: string,
   readText: ReadTextFile,
 ): EndpointSettings {
-  const get = endpointReader(raw, path);
-  const name = get('name', readName);
-  const disabled = get('disabled', readBool);
-  const url = get('url', readString);
-  checkEndpointUrl(url, disabled, `${path}.url`);
-  const headers = get('headers', readHeaders);
-  // Rounding up keeps a positive duration positive, so only unset, 0 and < 0 get the default.
-  const timing = endpointTiming({
-    timeoutMs: get('timeout', readMs),
-    threshold: get('threshold', readInt),
-    backoffMs: get('backoff', readMs),
-  });
-  const ignoredMediaTypes = get('ignoredmediatypes', readStringList);
-  const actions = get('ignore.actions', readActions);
-  const ignore = { mediaTypes: get('ignore.mediatypes', readStringList), actions };
-  const mediaType = get('mediatype', readMediaType);
-  const ordering = get('ordering', readOrdering);
-  const concurrency = get('concurrency', range(1, 1, 1000));
-  if (concurrency > 1 && ordering !== 'parallel') {
-    throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
-  }
-  const maxAgeMs = get('maxage', readMaxAge);
-  const pem = (key: EndpointKey): string => get(key, (v, at) => readPem(v, at, readText));
-  const tls = () => {
-    const [ca, cert, key] = [pem('tls.ca'), pem('tls.certificate'), pem('tls.key')];
-    const insecureSkipVerify = get('tls.insecureskipverify', readBool);
-    if ((cert === '') !== (key === '')) {
-      throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');
+  const valueOf = endpointValues(raw, path);
+  const read = (tree: SettingsTree): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [setting, node] of Object.entries(tree)) {
+      out[setting] = isKeyReader(node)
+        ? node[1](valueOf(node[0]), `${path}.${node[0]}`, readText)
+        : read(node);
     }
-    return { ca, cert, key, insecureSkipVerify };
+    return out;
   };
-  const filter = (of: 'repositories' | 'tags') => ({
-    include: get(`${of}.include`, readStringList),
-    exclude: get(`${of}.exclude`, readStringList),
-  });
-  return {
-    name,
-    url,
-    disabled,
-    headers,
-    ...timing,
-    ignoredMediaTypes,
-    ignore,
-    mediaType,
-    maxBatch: get('maxbatch', range(1, 1, 1000)),
-    ordering,
-    concurrency,
-    maxRetries: get('maxretries', range(0, 0, Number.MAX_SAFE_INTEGER)),
-    maxAgeMs,
-    retryAfter: get('retryafter', readBool),
-    retryAfterMaxMs: get('retryaftermax', readRetryAfterMax),
-    tls: tls(),
-    repositories: filter('repositories'),
-    tags: filter('tags'),
-    signing: { secrets: get('signing.secrets', readSecrets) },
-    format: get('format', readFormat),
-    source: get('source', readSource),
-  };
+  // The object built is SETTINGS with each reader's value, which is what its type says.
+  const settings = read(SETTINGS) as EndpointSettings;
+  checkTogether(settings, path);
+  return settings;
 }

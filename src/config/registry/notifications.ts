@@ -7,63 +7,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../errors.js';
-import type { EventsMediaTypeName } from '../../events/types.js';
 import { mergeMaps } from '../raw.js';
 import type { RawMap } from '../raw.js';
 import { parseEndpoint } from './endpoint.js';
-import type { ReadTextFile } from './endpoint.js';
+import type { EndpointSettings, ReadTextFile } from './endpoint.js';
 import { applyRegistryEnv, attributeToEnv } from './env.js';
 import { readBool, readMap, unknownKeys } from './values.js';
-
-/** '' = the media type the event was received with. */
-export type EndpointMediaType = '' | EventsMediaTypeName;
-
-export interface TlsSettings {
-  /** PEM text read from the configured files at load time ('' when not configured). */
-  ca: string;
-  cert: string;
-  key: string;
-  insecureSkipVerify: boolean;
-}
-
-export interface PatternFilter {
-  include: string[];
-  exclude: string[];
-}
-
-export interface EndpointSettings {
-  name: string;
-  url: string;
-  disabled: boolean;
-  headers: Record<string, string[]>;
-  /** Go defaults applied: <=0 → 1000 ms / 10 / 1000 ms. */
-  timeoutMs: number;
-  threshold: number;
-  backoffMs: number;
-  ignoredMediaTypes: string[];
-  ignore: { mediaTypes: string[]; actions: string[] };
-  /** '' = send the media type the event was received with. */
-  mediaType: EndpointMediaType;
-  maxBatch: number;
-  ordering: 'strict' | 'parallel';
-  concurrency: number;
-  /** 0 = never give up. */
-  maxRetries: number;
-  /** 0 = never. */
-  maxAgeMs: number;
-  retryAfter: boolean;
-  /** The cap on a Retry-After wait, 1 ms to 24 h (`retryaftermax`, default 5 min). */
-  retryAfterMaxMs: number;
-  tls: TlsSettings;
-  repositories: PatternFilter;
-  tags: PatternFilter;
-  /** Standard Webhooks secrets (`whsec_…`, checked at load); [] = unsigned. */
-  signing: { secrets: string[] };
-  /** envelope = the registry's body; cloudevents = CloudEvents 1.0 structured mode. */
-  format: 'envelope' | 'cloudevents';
-  /** CloudEvents `source`; '' = from each event. */
-  source: string;
-}
 
 export interface NotificationSettings {
   includeReferences: boolean;
