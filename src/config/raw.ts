@@ -36,7 +36,9 @@ export function unknownKeyError(key: string, allowed: Iterable<string>, path: st
   return new ConfigError(path ? `${path}.${key}` : key, `unknown key${hint}`);
 }
 
-const words = <T>(list: string, value: T): [string, T][] => list.split(' ').map((w) => [w, value]);
+/** `[word, value]` for each space-separated word of `list`. */
+export const words = <T>(list: string, value: T): [string, T][] =>
+  list.split(' ').map((w) => [w, value]);
 
 /**
  * YAML 1.1's booleans, as yaml.v2's resolve.go lists them in resolveMap: the one table of them,

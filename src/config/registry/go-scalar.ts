@@ -6,7 +6,7 @@
  * takes the value the YAML 1.1 rules below give that text. So the parser (./yaml.ts) keeps the
  * text, and the readers (./values.ts) resolve it for the field they read.
  */
-import { YAML11_BOOLS } from '../raw.js';
+import { words, YAML11_BOOLS } from '../raw.js';
 
 /** A YAML tag yaml.v2 checks a scalar against (`!!int 5`); `!!str` never makes a GoScalar. */
 export type GoTag = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'binary';
@@ -31,8 +31,6 @@ export type GoResolved =
   | { kind: 'timestamp' }
   | { kind: 'str' }
   | { kind: 'invalid'; problem: string };
-
-const words = <T>(list: string, value: T): [string, T][] => list.split(' ').map((w) => [w, value]);
 
 /** resolve.go's resolveMap: the YAML 1.1 words (looked up before any number syntax). */
 const WORDS = new Map<string, boolean | null | number>([
