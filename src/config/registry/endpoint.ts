@@ -16,8 +16,8 @@ import { formatGoDuration, nanosToMs } from './duration.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys } from './keys.js';
 import type { EndpointKey } from './keys.js';
-import { readBool, readDurationNs, readHeaders, readInt, readMap, readString } from './values.js';
-import { readStringList, rejectUnknownKeys } from './values.js';
+import { oneOf, range, readBool, readDurationNs, readHeaders, readInt } from './values.js';
+import { readMap, readMs, readString, readStringList, rejectUnknownKeys } from './values.js';
 
 /** Reads a PEM file named in the config; injected so tests need no files. */
 export type ReadTextFile = (path: string) => string;
@@ -33,21 +33,9 @@ const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
-/** A Go duration in ms, rounded up: a positive one stays positive, so only <= 0 is "unset". */
-const readMs = (v: unknown, key: string): number => nanosToMs(readDurationNs(v, key));
-
 /** `read`, with Go's default for a value that is unset, zero or negative (sinks/defaults.ts). */
 function goDefault(read: Reader<number>, def: number): Reader<number> {
   return (v, key, readText) => positiveOr(read(v, key, readText), def);
-}
-
-/** A reader of an integer from `min` to `max`, `def` when unset. */
-function range(def: number, min: number, max: number) {
-  return (v: unknown, key: string): number => {
-    const n = v === undefined || v === null ? def : readInt(v, key);
-    if (n < min || n > max) throw new ConfigError(key, `must be from ${min} to ${max}, got ${n}`);
-    return n;
-  };
 }
 
 function readName(v: unknown, key: string): string {
@@ -63,19 +51,6 @@ function readActions(v: unknown, key: string): string[] {
   if (i < 0) return actions;
   const why = `unknown action ${JSON.stringify(actions[i])} (pull, push, mount, delete)`;
   throw new ConfigError(`${key}[${i}]`, why);
-}
-
-/** One of `values`, `def` when unset or ''; else an error listing them (or saying `must`). */
-function oneOf<const V extends readonly string[]>(values: V, def: V[number], must?: string) {
-  return (v: unknown, key: string): V[number] => {
-    const text = readString(v, key) || def;
-    const found = values.find((x) => x === text);
-    if (found !== undefined) return found;
-    throw new ConfigError(
-      key,
-      must ?? `must be ${values.join(' or ')}, got ${JSON.stringify(text)}`,
-    );
-  };
 }
 
 function readSource(v: unknown, key: string): string {

@@ -6,11 +6,11 @@
  * values. `null`/`undefined` (an absent, empty or null key) is the Go zero value.
  */
 import { ConfigError, toError } from '../../errors.js';
-import { parseGoDuration } from './duration.js';
-import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
-import type { GoResolved } from './go-scalar.js';
 import { isMap, setOwn, unknownKeyError } from '../raw.js';
 import type { RawMap } from '../raw.js';
+import { nanosToMs, parseGoDuration } from './duration.js';
+import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
+import type { GoResolved } from './go-scalar.js';
 
 /** A raw value as an error shows it: a GoScalar as written, a string in quotes. */
 function describe(v: unknown): string {
@@ -93,6 +93,33 @@ export function readDurationNs(v: unknown, key: string): number {
   }
   if (r) throw new ConfigError(key, `invalid duration ${describe(v)}: a YAML ${r.kind}`);
   throw new ConfigError(key, `invalid duration: ${describe(v)}`);
+}
+
+/** A Go duration in ms, rounded up: a positive one stays positive, so only <= 0 is "unset". */
+export function readMs(v: unknown, key: string): number {
+  return nanosToMs(readDurationNs(v, key));
+}
+
+/** A reader of a Go int from `min` to `max`, `def` when unset. */
+export function range(def: number, min: number, max: number) {
+  return (v: unknown, key: string): number => {
+    const n = v === undefined || v === null ? def : readInt(v, key);
+    if (n < min || n > max) throw new ConfigError(key, `must be from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+/** A reader of a string, one of `values` (`def` when unset or ''); else `must`, or the list. */
+export function oneOf<const V extends readonly string[]>(values: V, def: V[number], must?: string) {
+  return (v: unknown, key: string): V[number] => {
+    const text = readString(v, key) || def;
+    const found = values.find((x) => x === text);
+    if (found !== undefined) return found;
+    throw new ConfigError(
+      key,
+      must ?? `must be ${values.join(' or ')}, got ${JSON.stringify(text)}`,
+    );
+  };
 }
 
 /** A Go []string: each item as readString reads it, a null item as "" (its zero value). */
