@@ -136,6 +136,10 @@ const SETTINGS = {
     cert: ['tls.certificate', readPem],
     key: ['tls.key', readPem],
     insecureSkipVerify: ['tls.insecureskipverify', readBool],
+    // The files' paths are kept beside their text: `regnotify config` prints the paths.
+    caFile: ['tls.ca', readString],
+    certFile: ['tls.certificate', readString],
+    keyFile: ['tls.key', readString],
   },
   repositories: {
     include: ['repositories.include', readStringList],
