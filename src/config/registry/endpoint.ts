@@ -33,7 +33,7 @@ const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
 const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
-/** `read`, with Go's default for a value that is unset, zero or negative (sinks/defaults.ts). */
+/** `read`, with Go's default for an unset, zero or negative value (../../sinks/defaults.ts). */
 function goDefault(read: Reader<number>, def: number): Reader<number> {
   return (v, key, readText) => positiveOr(read(v, key, readText), def);
 }
