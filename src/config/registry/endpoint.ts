@@ -104,7 +104,7 @@ function readPem(v: unknown, key: string, readText: ReadTextFile): string {
  * Each setting of an endpoint: the key it is read from and its reader. EndpointSettings is its
  * type; the keys are read in this order (the settings' order), then what needs two of them.
  */
-const SETTINGS = {
+const SETTINGS = defineSettings({
   name: ['name', readName],
   url: ['url', readString],
   disabled: ['disabled', readBool],
@@ -149,13 +149,28 @@ const SETTINGS = {
   signing: { secrets: ['signing.secrets', readSecrets] },
   format: ['format', oneOf(['envelope', 'cloudevents'], 'envelope')],
   source: ['source', readSource],
-} as const satisfies SettingsTree;
+});
 
 type KeyReader = readonly [EndpointKey, Reader<unknown>];
 interface SettingsTree {
   [setting: string]: KeyReader | SettingsTree;
 }
 const isKeyReader = (node: KeyReader | SettingsTree): node is KeyReader => Array.isArray(node);
+
+/** The keys a tree of readers reads. */
+type KeysRead<T> = {
+  [K in keyof T]: T[K] extends readonly [infer Key, unknown] ? Key : KeysRead<T[K]>;
+}[keyof T];
+
+/**
+ * `tree` as written (its readers' types kept for SettingsOf), refused by the compiler unless it
+ * reads every key ./keys.ts documents: one that no reader reads would be accepted and ignored.
+ */
+function defineSettings<const T extends SettingsTree>(
+  tree: T & ([Exclude<EndpointKey, KeysRead<T>>] extends [never] ? unknown : never),
+): T {
+  return tree;
+}
 
 /** The settings a tree of readers gives: each reader's value, a section for each subtree. */
 type SettingsOf<T> = {
