@@ -8,9 +8,10 @@ ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
-# Dependencies first, so a source-only change reuses this layer.
+# Dependencies first, so a source-only change reuses this layer. --ignore-scripts: the
+# package's own `prepare` (build + link the bin) needs the sources, copied next; built below.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund

@@ -1,17 +1,18 @@
 /**
- * Delivery benchmark (issue 3). One run on this machine measures, against the same receiver
- * (a separate process on 127.0.0.1) and a private redis-server (AOF everysec, noeviction):
- *   (a) the raw ceiling: an undici POST loop, sequential and with 16 in flight;
+ * Delivery benchmark (issues 3 and 10, targets 4–6). One run on this machine measures, against
+ * the same receiver (bench/receiver.ts: a separate process on 127.0.0.1 that parses every body)
+ * and a private redis-server (AOF everysec, noeviction):
+ *   (a) the raw ceiling: an undici POST loop of one-event envelopes, sequential and with 16 in
+ *       flight; and a sequential loop of 100-event envelopes, each body built per POST;
  *   (b) regnotify, strict order, maxbatch 1 (one event per POST), draining a backlog;
  *   (c) strict order, maxbatch 100, draining a 50,000-event backlog;
- *   (d) Redis bytes per pending ~1 KB event.
- * Prints events/s and each rate as a ratio to (a). Run: npm run bench
+ *   (d) Redis bytes per pending ~1 KB event (each in the dedupe window), with the settings
+ *       regnotify applies to its embedded Redis and with Redis's stock hash-max-listpack-value.
+ * Prints events/s and each rate as a ratio to (a). Run: npm run build && node dist/bench/delivery.js
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { startEmbeddedRedis } from '../src/embedded/redis-server.js';
@@ -23,6 +24,7 @@ import { DurableSink } from '../src/queue/producer.js';
 import { readEndpointStats } from '../src/queue/stats.js';
 import { EndpointWorker } from '../src/queue/worker.js';
 import { makeEvent } from '../test/fixtures/sample-event.js';
+import { printResult, startServerChild } from './procs.js';
 
 const args = new Map(
   process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]),
@@ -30,45 +32,44 @@ const args = new Map(
 const N_RAW = Number(args.get('raw') ?? 5000);
 const N_STRICT = Number(args.get('strict') ?? 10_000);
 const N_BATCH = Number(args.get('batch') ?? 50_000);
-const N_MEMORY = Number(args.get('memory') ?? 20_000);
-const logger = pino({ level: 'warn' });
+// At most the dedupe window's size (10,000 ids by default), so every pending event has its entry.
+const N_MEMORY = Number(args.get('memory') ?? 10_000);
+const logger = pino({ level: 'error' });
 
 const event = (i: number): Event => makeEvent(i, 'bench');
 
-async function startReceiver(): Promise<{ url: string; stop(): Promise<void> }> {
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'receiver.js');
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      const m = /PORT (\d+)/.exec(d.toString());
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', () => reject(new Error('receiver exited')));
-  });
-  return {
-    url: `http://127.0.0.1:${port}/events`,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+/** This process's CPU µs per event in the last rawLoop or drain (the receiver has its own). */
+let cpuPerEvent = NaN;
+const cpuUs = (since: NodeJS.CpuUsage): number => {
+  const { user, system } = process.cpuUsage(since);
+  return user + system;
+};
+const cpuNote = (): string => ` (${cpuPerEvent.toFixed(0)} us CPU per event)`;
 
-async function rawLoop(url: string, n: number, inFlight: number): Promise<number> {
+/**
+ * Events/s of a plain undici POST loop: `inFlight` loops, envelopes of `perPost` events. With
+ * one event per envelope the bodies are made beforehand; with more, each body is built per
+ * POST from the events' compact texts, as delivery has to.
+ */
+async function rawLoop(url: string, n: number, inFlight: number, perPost = 1): Promise<number> {
   const agent = new Agent({ connections: inFlight });
-  const bodies = Array.from({ length: 64 }, (_, i) => envelopeBody([encodeEvent(event(i))]));
+  const raws = Array.from({ length: Math.max(64, perPost) }, (_, i) => encodeEvent(event(i)));
+  const bodies = raws.map((raw) => envelopeBody([raw]));
+  const body = (i: number): string =>
+    perPost === 1 ? bodies[i % bodies.length]! : envelopeBody(raws.slice(0, perPost));
   let next = 0;
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (next < n) {
-        const i = next++;
+        const i = next;
+        next += perPost;
         const res = await request(url, {
           method: 'POST',
           dispatcher: agent,
           headers: { 'content-type': 'application/vnd.docker.distribution.events.v1+json' },
-          body: bodies[i % bodies.length]!,
+          body: body(i),
         });
         await res.body.dump();
         if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
@@ -76,6 +77,7 @@ async function rawLoop(url: string, n: number, inFlight: number): Promise<number
     }),
   );
   const rate = n / ((performance.now() - started) / 1000);
+  cpuPerEvent = cpuUs(cpu0) / n;
   await agent.close();
   return rate;
 }
@@ -113,6 +115,9 @@ async function drain(
         maxAgeMs: 0,
         retryAfter: false,
         mediaType: '',
+        // Each attempt kept in the endpoint's history, as regnotify does by default
+        // (console.historyMaxAttempts); --history=0 measures without it.
+        history: { maxAttempts: Number(args.get('history') ?? 10_000), maxAgeMs: 604_800_000 },
       },
       ordering: 'strict',
       concurrency: 1,
@@ -121,6 +126,7 @@ async function drain(
     logger,
   });
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   await worker.start();
   for (;;) {
     const stats = await readEndpointStats(admin, 'bench', name);
@@ -128,6 +134,7 @@ async function drain(
     await new Promise((r) => setTimeout(r, 20));
   }
   const rate = n / ((performance.now() - started) / 1000);
+  cpuPerEvent = cpuUs(cpu0) / n;
   await worker.close();
   await connection.quit();
   const stats = await readEndpointStats(admin, 'bench', name);
@@ -140,10 +147,22 @@ async function usedMemory(client: RedisClient): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1]);
 }
 
+/** Redis bytes per pending event: `n` events stored for a fresh endpoint. */
+async function memoryPerEvent(
+  admin: RedisClient,
+  producer: RedisClient,
+  name: string,
+): Promise<number> {
+  const before = await usedMemory(admin);
+  await fill(producer, name, N_MEMORY);
+  return ((await usedMemory(admin)) - before) / N_MEMORY;
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'regnotify-bench-'));
   const redis = await startEmbeddedRedis({ dataDir, port: 0, logger });
-  const receiver = await startReceiver();
+  const receiver = await startServerChild('receiver.js');
+  const url = `${receiver.url}/events`;
   const admin = createRedisClient({ url: redis.url }, 'worker');
   const producer = createRedisClient({ url: redis.url }, 'producer');
   try {
@@ -152,31 +171,40 @@ async function main(): Promise<void> {
     console.log(
       `machine: ${os.cpus().length} cores, node ${process.version}; event: ${eventBytes} B compact, envelope ${envelopeBody([encodeEvent(event(1))]).length} B`,
     );
-    await rawLoop(receiver.url, 1000, 1); // warm-up
-    const rawSeq = await rawLoop(receiver.url, N_RAW, 1);
-    const raw16 = await rawLoop(receiver.url, N_RAW, 16);
-    console.log(`(a) raw undici POST loop, sequential:   ${rawSeq.toFixed(0)} events/s`);
+    await rawLoop(url, 1000, 1); // warm-up
+    const rawSeq = await rawLoop(url, N_RAW, 1);
+    console.log(
+      `(a) raw undici POST loop, sequential:   ${rawSeq.toFixed(0)} events/s${cpuNote()}`,
+    );
+    const raw16 = await rawLoop(url, N_RAW, 16);
     console.log(`(a) raw undici POST loop, 16 in flight: ${raw16.toFixed(0)} events/s`);
+    const raw100 = await rawLoop(url, N_RAW * 10, 1, 100);
+    console.log(
+      `(a) raw sequential loop, 100-event envelopes built per POST: ${raw100.toFixed(0)} events/s${cpuNote()}`,
+    );
 
     await fill(producer, 'strict', N_STRICT);
-    const strict = await drain(redis.url, admin, 'strict', receiver.url, N_STRICT, 1);
+    const strict = await drain(redis.url, admin, 'strict', url, N_STRICT, 1);
     console.log(
-      `(b) strict order, maxbatch 1, ${N_STRICT} backlog: ${strict.toFixed(0)} events/s = ${(strict / rawSeq).toFixed(2)} x raw sequential (target >= 0.5)`,
+      `(b) strict order, maxbatch 1, ${N_STRICT} backlog: ${strict.toFixed(0)} events/s = ${(strict / rawSeq).toFixed(2)} x raw sequential (target >= 0.7)${cpuNote()}`,
     );
 
     await fill(producer, 'batch', N_BATCH);
-    const batch = await drain(redis.url, admin, 'batch', receiver.url, N_BATCH, 100);
+    const batch = await drain(redis.url, admin, 'batch', url, N_BATCH, 100);
     console.log(
-      `(c) strict order, maxbatch 100, ${N_BATCH} backlog: ${batch.toFixed(0)} events/s = ${(batch / strict).toFixed(1)} x (b) (target >= 10), ${(batch / rawSeq).toFixed(1)} x raw sequential`,
+      `(c) strict order, maxbatch 100, ${N_BATCH} backlog: ${batch.toFixed(0)} events/s = ${(batch / raw100).toFixed(2)} x the raw 100-event loop (target >= 0.5), ${(batch / strict).toFixed(1)} x (b)${cpuNote()}`,
     );
 
-    const before = await usedMemory(admin);
-    await fill(producer, 'memory', N_MEMORY);
-    const after = await usedMemory(admin);
-    const perEvent = (after - before) / N_MEMORY;
+    // The embedded Redis runs with hash-max-listpack-value 2048 (what regnotify recommends).
+    const recommended = await memoryPerEvent(admin, producer, 'memory');
+    const listpack = (await admin.call('CONFIG', 'GET', 'hash-max-listpack-value')) as string[];
+    await admin.call('CONFIG', 'SET', 'hash-max-listpack-value', '64'); // Redis's default
+    const stock = await memoryPerEvent(admin, producer, 'memory-stock');
+    await admin.call('CONFIG', 'SET', 'hash-max-listpack-value', listpack[1] ?? '2048');
     console.log(
-      `(d) Redis memory per pending event (${eventBytes} B event, ${N_MEMORY} events): ${perEvent.toFixed(0)} B (target <= 1536)`,
+      `(d) Redis memory per pending event (${eventBytes} B event, ${N_MEMORY} events, each in the dedupe window): ${recommended.toFixed(0)} B with hash-max-listpack-value ${listpack[1]} (target <= 1200), ${stock.toFixed(0)} B with 64, Redis's default (target <= 1500)`,
     );
+    printResult({ rawSeq, raw16, raw100, strict, batch, memory: recommended, memoryStock: stock });
   } finally {
     await producer.quit();
     await admin.quit();

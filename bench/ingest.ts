@@ -1,19 +1,17 @@
 /**
- * Ingest benchmark (issue 4). In one run on this machine, 16 concurrent senders (undici,
+ * Ingest benchmark (issues 4 and 10, target 2). In one run on this machine, senders (undici,
  * keep-alive) POST real-sized envelopes (one ~1 KB event each, unique ids) to:
  *   (a) a bare node:http server that reads and JSON.parses the body (bench/bare-server.ts);
  *   (b) regnotify's ingest — the real `regnotify ingest` process, storing every event in a
- *       private redis-server (AOF everysec) for 2 endpoints, then for 1.
- * Prints requests/s, p50/p99 latency, and (b) as a ratio to (a). Run: npm run bench:ingest
+ *       private redis-server (AOF everysec) for 1 endpoint (and 2, with 16 senders);
+ * first from one sequential sender (what the registry does), then from 16 concurrent ones.
+ * Prints requests/s, p50/p99 latency, the server's CPU per request, and (b) as a ratio to (a).
+ * Run: npm run bench:ingest [--seconds=4] [--profile=DIR]
  */
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Agent, request } from 'undici';
 import { freePort } from '../src/embedded/net.js';
@@ -21,10 +19,18 @@ import { startEmbeddedRedis } from '../src/embedded/redis-server.js';
 import { encodeEnvelope } from '../src/events/encode.js';
 import { createRedisClient, waitReady } from '../src/queue/connection.js';
 import { makeEvent } from '../test/fixtures/sample-event.js';
+import {
+  benchDir,
+  cpuSeconds,
+  numberArg,
+  printResult,
+  profileArgs,
+  startServerChild,
+  stop,
+  waitListening,
+} from './procs.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SENDERS = 16;
-const SECONDS = Number(process.argv.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 6);
+const SECONDS = numberArg('seconds', 4);
 
 interface Result {
   requests: number;
@@ -35,40 +41,23 @@ interface Result {
   cpuPerRequest: number;
 }
 
-/**
- * A process's CPU seconds so far (user + system, from /proc). This VM's throughput varies
- * ±30% from run to run (noisy neighbours); CPU per request is the steadier figure.
- */
-const ticksPerSecond = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function cpuSeconds(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the `(comm)`, which may contain spaces: utime and stime are the 12th and 13th.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / ticksPerSecond;
-  } catch {
-    return NaN;
-  }
-}
-
 let serial = 0;
 /** Envelopes with unique event ids, so regnotify stores every one (no dedupe). */
 const nextBody = (): string => encodeEnvelope([makeEvent(serial++, `in${process.pid}`)]);
 
-async function load(url: string, seconds: number, serverPid?: number): Promise<Result> {
-  const agent = new Agent({ connections: SENDERS, pipelining: 1 });
+async function load(
+  url: string,
+  senders: number,
+  seconds: number,
+  serverPid?: number,
+): Promise<Result> {
+  const agent = new Agent({ connections: senders, pipelining: 1 });
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
   const cpu0 = cpuSeconds(serverPid);
   await Promise.all(
-    Array.from({ length: SENDERS }, async () => {
+    Array.from({ length: senders }, async () => {
       while (performance.now() < deadline) {
         const body = nextBody();
         const t0 = performance.now();
@@ -99,33 +88,6 @@ async function load(url: string, seconds: number, serverPid?: number): Promise<R
   };
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port; fails if `child` exits. */
-async function waitListening(child: ChildProcess, port: number, what: string): Promise<void> {
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `${what} exited (${code ?? signal})`));
-  const deadline = performance.now() + 20_000;
-  while (exited === undefined) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (performance.now() > deadline) throw new Error(`${what}: not listening after 20 s`);
-    await new Promise((r) => setTimeout(r, 50)); // poll interval, bounded by the deadline
-  }
-  throw new Error(exited);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 const row = (label: string, r: Result, base?: Result) =>
   `${label.padEnd(44)} ${r.rate.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99
     .toFixed(2)
@@ -133,7 +95,12 @@ const row = (label: string, r: Result, base?: Result) =>
     base ? `  = ${(r.rate / base.rate).toFixed(2)} x bare` : ''
   }`;
 
-async function ingestRun(redisUrl: string, dir: string, endpoints: number): Promise<Result> {
+/** The real `regnotify ingest` process storing into `redisUrl` for `endpoints` endpoints. */
+async function startIngest(
+  redisUrl: string,
+  dir: string,
+  endpoints: number,
+): Promise<{ url: string; pid: number; names: string[]; stop(): Promise<void> }> {
   const port = await freePort();
   const names = Array.from({ length: endpoints }, (_, i) => `bench${endpoints}-${i}`);
   const config = path.join(dir, `ingest-${endpoints}.yml`);
@@ -149,34 +116,46 @@ async function ingestRun(redisUrl: string, dir: string, endpoints: number): Prom
       '',
     ].join('\n'),
   );
-  const cli = path.join(here, '..', 'workers', 'regnotify.js');
-  // --profile=DIR writes a CPU profile of the ingest process (node --cpu-prof) into DIR.
-  const profile = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const cli = path.join(benchDir, '..', 'workers', 'regnotify.js');
   // stderr is inherited: at level warn, anything the service prints is worth seeing.
-  const ingest = spawn(process.execPath, [...nodeArgs, cli, 'ingest', '--config', config], {
+  const ingest = spawn(process.execPath, [...profileArgs(), cli, 'ingest', '--config', config], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitListening(ingest, port, 'regnotify ingest');
-  try {
-    const url = `http://127.0.0.1:${port}/events`;
-    await load(url, 1); // warm-up
-    const before = serial;
-    const check = createRedisClient({ url: redisUrl }, 'producer');
-    await waitReady(check);
-    const stored0 = await Promise.all(names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
-    const result = await load(url, SECONDS, ingest.pid);
-    const stored1 = await Promise.all(names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
-    check.disconnect();
-    const sent = serial - before;
-    stored1.forEach((n, i) => {
-      if (n - stored0[i]! !== sent)
-        throw new Error(`${names[i]}: ${n - stored0[i]!} stored of ${sent} sent`);
-    });
-    return result;
-  } finally {
-    await stop(ingest);
-  }
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    pid: ingest.pid ?? 0,
+    names,
+    stop: () => stop(ingest),
+  };
+}
+
+/** A load on the ingest, checking afterwards that every event sent was stored. */
+async function ingestLoad(
+  redisUrl: string,
+  ingest: { url: string; pid: number; names: string[] },
+  senders: number,
+): Promise<Result> {
+  await load(ingest.url, senders, 1); // warm-up
+  const before = serial;
+  const check = createRedisClient({ url: redisUrl }, 'producer');
+  await waitReady(check);
+  const stored = () => Promise.all(ingest.names.map((n) => check.llen(`regnotify:{ep-${n}}:wait`)));
+  const stored0 = await stored();
+  const result = await load(ingest.url, senders, SECONDS, ingest.pid);
+  const stored1 = await stored();
+  check.disconnect();
+  const sent = serial - before;
+  stored1.forEach((n, i) => {
+    if (n - stored0[i]! !== sent)
+      throw new Error(`${ingest.names[i]}: ${n - stored0[i]!} stored of ${sent} sent`);
+  });
+  return result;
+}
+
+async function bareLoad(url: string, pid: number, senders: number): Promise<Result> {
+  await load(url, senders, 1); // warm-up
+  return load(url, senders, SECONDS, pid);
 }
 
 async function main(): Promise<void> {
@@ -188,31 +167,37 @@ async function main(): Promise<void> {
   });
   try {
     console.log(
-      `machine: ${os.cpus().length} cores, node ${process.version}; ${SENDERS} senders, ${SECONDS} s per run; envelope ${nextBody().length} B`,
+      `machine: ${os.cpus().length} cores, node ${process.version}; ${SECONDS} s per run; envelope ${nextBody().length} B`,
     );
-    const bare = await (async () => {
-      const child = spawn(process.execPath, [path.join(here, 'bare-server.js')], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const port = await new Promise<number>((resolve) =>
-        child.stdout.on('data', (d: Buffer) => {
-          const m = /PORT (\d+)/.exec(d.toString());
-          if (m) resolve(Number(m[1]));
-        }),
-      );
-      try {
-        await load(`http://127.0.0.1:${port}/events`, 1);
-        return await load(`http://127.0.0.1:${port}/events`, SECONDS, child.pid);
-      } finally {
-        await stop(child);
-      }
-    })();
-    console.log(row('(a) bare node:http (read + JSON.parse)', bare));
-    const two = await ingestRun(redis.url, dir, 2);
-    console.log(row('(b) regnotify ingest, 2 endpoints', two, bare));
-    const one = await ingestRun(redis.url, dir, 1);
-    console.log(row('(b) regnotify ingest, 1 endpoint', one, bare));
-    console.log('targets: >= 0.3 x bare, p99 < 20 ms');
+    const bare = await startServerChild('bare-server.js');
+    const bareUrl = `${bare.url}/events`;
+    const bare1 = await bareLoad(bareUrl, bare.pid, 1);
+    const bare16 = await bareLoad(bareUrl, bare.pid, 16);
+    await bare.stop();
+    const one = await startIngest(redis.url, dir, 1);
+    const seq = await ingestLoad(redis.url, one, 1);
+    const conc = await ingestLoad(redis.url, one, 16);
+    await one.stop();
+    const two = await startIngest(redis.url, dir, 2);
+    const conc2 = await ingestLoad(redis.url, two, 16);
+    await two.stop();
+    console.log(row('(a) bare node:http, 1 sequential sender', bare1));
+    console.log(row('(b) regnotify ingest, 1 endpoint, 1 sender', seq, bare1));
+    console.log(row('(a) bare node:http, 16 senders', bare16));
+    console.log(row('(b) regnotify ingest, 1 endpoint, 16 senders', conc, bare16));
+    console.log(row('(b) regnotify ingest, 2 endpoints, 16 senders', conc2, bare16));
+    console.log('targets: 1 sender >= 0.4 x bare and p99 < 1 ms; 16 senders >= 0.3 x bare');
+    printResult({
+      bareSeq: bare1.rate,
+      ingestSeq: seq.rate,
+      ingestSeqP99Ms: seq.p99,
+      ingestSeqCpuUs: seq.cpuPerRequest,
+      bare16: bare16.rate,
+      ingest16: conc.rate,
+      ingest16P99Ms: conc.p99,
+      ingest16CpuUs: conc.cpuPerRequest,
+      ingest16Two: conc2.rate,
+    });
   } finally {
     await redis.stop();
     await rm(dir, { recursive: true, force: true });

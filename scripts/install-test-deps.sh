@@ -2,8 +2,9 @@
 # Installs the programs the tests drive, when missing: redis-server and redis-cli (every
 # integration test starts its own; the chaos tests build Sentinel and Cluster set-ups),
 # docker-registry and skopeo (the end-to-end test with the real registry), iptables (the chaos
-# tests' network partitions, on 127.0.0.1 only). Sentinel runs as `redis-server --sentinel`,
-# so the redis-sentinel package is not needed.
+# tests' network partitions, on 127.0.0.1 only), chromium (the dashboard's browser test,
+# driven by playwright-core, which cannot download a browser of its own here). Sentinel runs as
+# `redis-server --sentinel`, so the redis-sentinel package is not needed.
 # Debian/Ubuntu packages, via apt-get, as root (or with sudo). A no-op when all are present.
 set -euo pipefail
 need=()
@@ -12,6 +13,7 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ "${#need[@]}" -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "missing: ${need[*]} — install them with your package manager (Debian: apt-get install -y ${need[*]})" >&2

@@ -3,14 +3,19 @@
  * and workers (and, with no Redis configured, a private redis-server); `ingest` and `work`
  * processes run one role each, as many of them as you like, on any hosts.
  */
+import { warnAboutIngest } from './app-warnings.js';
 import { enabledEndpoints } from './config/types.js';
 import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
 import { startEmbeddedRedis } from './embedded/redis-server.js';
 import { toError } from './errors.js';
+import { configuredFilter, endpointFilter, resolveEndpoints } from './console/endpoints.js';
+import { Console } from './console/ops.js';
+import { createConsoleApiHandler } from './http/console-api.js';
+import { createDashboardHandler } from './http/dashboard.js';
 import { createIngestHandler } from './http/ingest.js';
 import { createOpsHandler, redisCheck, workersCheck } from './http/ops.js';
 import { startHttpServer } from './http/server.js';
-import type { RunningHttpServer } from './http/server.js';
+import type { HttpHandler, RunningHttpServer } from './http/server.js';
 import type { Logger } from './log.js';
 import { createExpvar } from './metrics/expvar.js';
 import { cachedStatsReader, createMetrics } from './metrics/prometheus.js';
@@ -22,6 +27,7 @@ import {
 } from './queue/connection.js';
 import type { RedisClient } from './queue/connection.js';
 import { EpochWatch } from './queue/epoch.js';
+import type { HistoryLimits } from './queue/history.js';
 import { MemoryWatch } from './queue/memory.js';
 import { DurableSink } from './queue/producer.js';
 import type { ProducerEndpoint } from './queue/producer.js';
@@ -77,16 +83,28 @@ function reconnectOnTimeout(client: RedisClient, logger: Logger): () => void {
 }
 
 export function producerEndpoint(ep: EndpointSettings): ProducerEndpoint {
+  return { name: ep.name, ...endpointFilter(ep) };
+}
+
+/** What the console keeps of each endpoint's deliveries (the `console` section). */
+export interface DeliveryRecords {
+  history: HistoryLimits;
+  deadLettersMax: number;
+}
+
+export function deliveryRecords(config: RegnotifyConfig): DeliveryRecords {
+  const c = config.console;
   return {
-    name: ep.name,
-    ignoredMediaTypes: [...ep.ignore.mediaTypes, ...ep.ignoredMediaTypes],
-    ignoredActions: ep.ignore.actions,
-    repositories: ep.repositories,
-    tags: ep.tags,
+    history: { maxAttempts: c.historyMaxAttempts, maxAgeMs: c.historyMaxAgeMs },
+    deadLettersMax: c.deadLettersMax,
   };
 }
 
-export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): DeliveryEndpoint {
+export function deliveryEndpoint(
+  ep: EndpointSettings,
+  readAhead: number,
+  records?: DeliveryRecords,
+): DeliveryEndpoint {
   const tls = ep.tls;
   return {
     name: ep.name,
@@ -112,9 +130,11 @@ export function deliveryEndpoint(ep: EndpointSettings, readAhead: number): Deliv
       retryAfter: ep.retryAfter,
       mediaType: ep.mediaType,
       ...formatHooks(ep),
+      ...records,
     },
     ordering: ep.ordering,
     concurrency: ep.concurrency,
+    ...(ep.rateLimit.max > 0 && { rateLimit: ep.rateLimit }),
   };
 }
 
@@ -210,7 +230,7 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         const worker = new EndpointWorker({
           connection: workerConnection,
           prefix: config.redis.prefix,
-          endpoint: deliveryEndpoint(ep, config.workers.prefetch),
+          endpoint: deliveryEndpoint(ep, config.workers.prefetch, deliveryRecords(config)),
           tuning: {
             lockDurationMs: config.workers.lockDurationMs,
             stalledIntervalMs: config.workers.stalledIntervalMs,
@@ -237,6 +257,30 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         ...(roles.workers ? [workersCheck(() => workers.every((w) => w.running))] : []),
       ],
     });
+    // The operator console (dashboard + JSON API) beside health and metrics, on a connection
+    // of its own whose commands time out: a Redis outage answers 503 instead of hanging.
+    const opsHandlers: HttpHandler[] = [ops];
+    if (config.console.enabled && (roles.ingest || config.metrics.addr)) {
+      const consoleClient = client('producer');
+      await waitReady(consoleClient, Math.max(10_000, config.redis.connectTimeoutMs * 2));
+      opsHandlers.push(
+        createConsoleApiHandler({
+          console: new Console({
+            client: consoleClient,
+            prefix: config.redis.prefix,
+            resolve: (named) => resolveEndpoints(consoleClient, config, named),
+            filterOf: (name) => configuredFilter(config, name),
+          }),
+          access: {
+            token: config.console.token || config.metrics.token,
+            ingest: config.ingest.auth,
+          },
+          readOnly: config.console.readOnly,
+          logger,
+        }),
+        createDashboardHandler(),
+      );
+    }
     let sink: DurableSink | undefined;
     const httpTimeouts = {
       headersTimeoutMs: config.ingest.headersTimeoutMs,
@@ -282,18 +326,24 @@ export async function startApp(options: StartAppOptions): Promise<App> {
       });
       server = await startHttpServer({
         addr: config.ingest.addr,
-        handlers: [ingest, ops],
+        handlers: [ingest, ...opsHandlers],
         logger,
         ...httpTimeouts,
       });
       const srv = server;
       closers.push(() => srv.close());
       logger.info({ url: srv.url, path: config.ingest.path }, 'ingest listening');
+      warnAboutIngest(logger, config.notifications.endpoints, {
+        addr: config.ingest.addr,
+        port: srv.port,
+        path: config.ingest.path,
+        url: srv.url,
+      });
     }
     if (config.metrics.addr) {
       const opsServer = await startHttpServer({
         addr: config.metrics.addr,
-        handlers: [ops],
+        handlers: opsHandlers,
         logger,
         ...httpTimeouts,
       });

@@ -13,26 +13,35 @@ Commands:
              http://<ingest.addr><ingest.path> (default http://127.0.0.1:5050/events)
   work       only delivery workers: every enabled endpoint, or those named with --endpoint
   receiver   the demo receiver alone: prints every event POSTed to it (--port, default 5055)
-  stats      cluster-wide numbers of each endpoint, read from Redis (--json for JSON)
-  dead       list an endpoint's dead letters (--endpoint NAME)
-  replay     put an endpoint's dead letters back at the end of its queue (--endpoint NAME)
+  stats      cluster-wide numbers of each endpoint, read from Redis (--json for JSON); with
+             none configured, of those found in Redis
+  dead       list an endpoint's dead letters: action, repository:tag, attempts, last error
+             (--endpoint NAME); \`dead drop --id ID | --all\` deletes them for good
+  replay     put dead letters back at the end of the endpoint's queue (--endpoint NAME,
+             --id ID | --all)
+  trace Q    where an event is on every endpoint — state, when accepted, each attempt —
+             found by event id, repository[:tag], repository@digest or digest (--json)
   pause      stop deliveries to an endpoint, in every process (--endpoint NAME)
   resume     start them again (--endpoint NAME)
   config     print the effective configuration, secrets redacted, and exit
-  help       this text
+  help       this text; help <command>: that command's usage
 
 Options:
   -c, --config FILE     YAML or JSON configuration; may be a registry's own config.yml
                         (its notifications: section is read with the registry's meaning)
   -e, --endpoint NAME   endpoint(s) for work/dead/replay/pause/resume (repeatable)
   -p, --port N          port of the demo receiver (receiver command; default 5055)
+      --id ID           a dead letter by its event id (replay, dead drop; repeatable)
+      --all             every dead letter of the endpoint (replay, dead drop)
       --secret whsec_…  (receiver) verify Standard Webhooks signatures and say so on each
                         line (repeatable; docs/signing.md)
-      --json            machine-readable output (stats, dead, config)
+      --json            machine-readable output (stats, dead, replay, trace, config)
       --install-redis   (start) if redis-server is missing, install it with apt-get
                         (Debian/Ubuntu, as root), saying so first
   -h, --help            this text
   -v, --version         the version
+
+Run 'regnotify <command> --help' for one command's usage.
 
 Configuration: defaults < the --config file < the environment. Every key, its environment
 variable and its default:

@@ -18,6 +18,7 @@ import { usesEmbeddedRedis } from '../redis-settings.js';
 import { secretProblem } from '../sinks/signing.js';
 import type { CliArgs } from './args.js';
 import { printConfig, runOperatorCommand } from './commands.js';
+import { commandHelpText } from './command-help.js';
 import { helpText } from './help.js';
 import { installRedisServer } from './install-redis.js';
 import { loadCommandConfig } from './load.js';
@@ -37,9 +38,12 @@ export function run(options: RunOptions): Runner {
   }
   const command = args.help ? 'help' : args.command;
   switch (command) {
-    case 'help':
-      io.stdout(helpText());
+    case 'help': {
+      // `<command> --help` and `help <command>`: that command's help; else the whole text.
+      const topic = args.command === 'help' ? args.topic : args.command;
+      io.stdout(topic === undefined || topic === 'help' ? helpText() : commandHelpText(topic));
       return finished(0);
+    }
     case 'receiver':
       return runReceiver(args.port ?? DEMO_RECEIVER_PORT, args.secrets, io);
     case 'start':
@@ -53,12 +57,13 @@ export function run(options: RunOptions): Runner {
         service(config, { ingest: false, workers: true }, io),
       );
     case 'config':
-      return withConfig(args, io, (config) => finished(printConfig(config, io)));
+      return withConfig(args, io, (config) => finished(printConfig(config, args.json, io)));
     case 'stats':
     case 'dead':
     case 'replay':
     case 'pause':
     case 'resume':
+    case 'trace':
       return withConfig(args, io, (config) => ({
         done: runOperatorCommand(command, args, config, io),
       }));

@@ -1,35 +1,9 @@
 /**
- * Operator commands: what `regnotify stats|dead|replay|pause|resume` do, as functions of a
- * Redis client so they can be tested and reused. They print nothing themselves.
+ * How the CLI prints the console's results (src/console/ops.ts computes them).
  */
-import { Queue } from 'bullmq';
-import type { RedisClient } from '../queue/connection.js';
-import { jobData } from '../queue/layout.js';
-import { endpointKeys, queueName } from '../queue/names.js';
-import { readEndpointStats } from '../queue/stats.js';
+import type { DeadLetter } from '../console/dead-letters.js';
+import type { EventTrace } from '../console/trace.js';
 import type { EndpointStats } from '../queue/stats.js';
-
-export interface DeadLetter {
-  /** The event's id. */
-  id: string;
-  /** Its job id in the queue (absent in entries written before 0.2: then `id` is the job id). */
-  jobId?: string;
-  layout: string;
-  raw: string;
-  acceptedAt: number;
-  attempts: number;
-  reason: string;
-  detail: string;
-  at: number;
-}
-
-export async function endpointStats(
-  client: RedisClient,
-  prefix: string,
-  names: readonly string[],
-): Promise<EndpointStats[]> {
-  return Promise.all(names.map((name) => readEndpointStats(client, prefix, name)));
-}
 
 export function formatStats(stats: readonly EndpointStats[]): string {
   const header = [
@@ -67,57 +41,42 @@ export function formatStats(stats: readonly EndpointStats[]): string {
     .join('\n');
 }
 
-/** Dead letters of an endpoint, oldest first. */
-export async function deadLetters(
-  client: RedisClient,
-  prefix: string,
-  name: string,
-): Promise<DeadLetter[]> {
-  const entries = (await client.lrange(endpointKeys(prefix, name).dead, 0, -1)) as string[];
-  return entries.reverse().map((e) => JSON.parse(e) as DeadLetter);
+/**
+ * One line per dead letter, oldest first: when it was given up, the event id, action,
+ * repository:tag, failed attempts, and why (the last error).
+ */
+export function formatDeadLetters(letters: readonly DeadLetter[]): string {
+  return letters
+    .map((d) => {
+      const at = new Date(d.at).toISOString();
+      const what = `${d.action || '-'} ${d.target}`;
+      return `${at}  ${d.id}  ${what}  attempts ${d.attempts}  ${d.reason}: ${d.detail}\n`;
+    })
+    .join('');
 }
 
 /**
- * Puts an endpoint's dead letters back at the end of its queue (oldest first), then removes
- * exactly those entries from the dead-letter list. Returns how many were replayed.
+ * Per event found: its id, action and repository:tag, then per endpoint its state (with when
+ * it was accepted, and why it was given up), then each attempt: time, number, result, duration,
+ * worker.
  */
-export async function replayDeadLetters(
-  client: RedisClient,
-  prefix: string,
-  name: string,
-): Promise<number> {
-  const keys = endpointKeys(prefix, name);
-  const entries = (await client.lrange(keys.dead, 0, -1)) as string[];
-  if (entries.length === 0) return 0;
-  const letters = [...entries].reverse().map((e) => JSON.parse(e) as DeadLetter);
-  const queue = new Queue(queueName(name), { connection: client, prefix });
-  try {
-    await queue.addBulk(
-      letters.map((d) => ({
-        name: d.layout,
-        data: jobData(d.raw),
-        opts: { jobId: d.jobId ?? d.id },
-      })),
-    );
-  } finally {
-    await queue.close();
+export function formatTrace(query: string, events: readonly EventTrace[]): string {
+  if (events.length === 0) return `no event found for "${query}"\n`;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const width = Math.max(...events.flatMap((t) => t.endpoints.map((e) => e.endpoint.length)));
+  const lines: string[] = [];
+  for (const t of events) {
+    lines.push(`event ${t.eventId}  ${t.action || '-'} ${t.target}`);
+    for (const e of t.endpoints) {
+      const accepted = e.acceptedAt > 0 ? `  accepted ${iso(e.acceptedAt)}` : '';
+      const reason = e.reason !== undefined ? `  (${e.reason})` : '';
+      lines.push(`  ${e.endpoint.padEnd(width)}  ${e.state}${accepted}${reason}`);
+      for (const a of e.attempts) {
+        lines.push(
+          `    ${iso(a.at)}  attempt ${a.attempt}  ${a.result}  ${a.durationMs} ms  ${a.worker}`,
+        );
+      }
+    }
   }
-  // Newer dead letters may have arrived meanwhile (LPUSHed at the head): trim only ours.
-  await client.ltrim(keys.dead, 0, -(entries.length + 1));
-  return letters.length;
-}
-
-export async function setPaused(
-  client: RedisClient,
-  prefix: string,
-  name: string,
-  paused: boolean,
-): Promise<void> {
-  const queue = new Queue(queueName(name), { connection: client, prefix });
-  try {
-    if (paused) await queue.pause();
-    else await queue.resume();
-  } finally {
-    await queue.close();
-  }
+  return `${lines.join('\n')}\n`;
 }

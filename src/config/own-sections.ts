@@ -1,5 +1,5 @@
 /**
- * regnotify's own top-level sections (redis, ingest, workers, metrics, logging), read by convict
+ * regnotify's own top-level sections (redis, ingest, workers, metrics, console, logging), read by convict
  * the way it is designed to be used: the schema gives each key its default, format and variable;
  * `load` lays the file and the overrides over the defaults, and the REGNOTIFY_* environment
  * between them (each string coerced by its key's format); `validate({ allowed: 'strict' })`

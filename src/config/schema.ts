@@ -292,6 +292,39 @@ export const configSchema = defineSchema({
       default: 1000,
     },
   },
+  console: {
+    enabled: {
+      doc: 'Serve the operator console — the dashboard at / and the JSON API under /api/v1/ — on the ingest listener and on metrics.addr.',
+      format: 'rn-bool',
+      default: true,
+    },
+    token: {
+      doc: "Bearer token the console requires, for reads and writes alike (the dashboard asks for it once per browser tab). '' = metrics.token when set, else the ingest's credentials (ingest.auth) when set, else open: the default listener is 127.0.0.1.",
+      format: 'rn-string',
+      default: '',
+      sensitive: true,
+    },
+    readOnly: {
+      doc: 'Console reads only: replay, drop, pause and resume are refused (403), in the API and the dashboard alike.',
+      format: 'rn-bool',
+      default: false,
+    },
+    historyMaxAttempts: {
+      doc: 'Delivery attempts kept per endpoint (a Redis stream, about 200–250 bytes each, mostly the event id and the digest; the trace and the dashboard read it). Written by the round trip that ends a delivery run; trimmed in whole stream nodes, so up to one node (100 entries) more may stay. 0 = keep no history.',
+      format: 'rn-nat',
+      default: 10000,
+    },
+    historyMaxAgeMs: {
+      doc: 'Attempts older than this (ms) are dropped from the history when a run ends (in whole stream nodes). 0 = no age bound (console.historyMaxAttempts still holds).',
+      format: 'rn-nat',
+      default: 604800000,
+    },
+    deadLettersMax: {
+      doc: 'Dead letters kept per endpoint; beyond it the oldest are dropped, with a warning line and the regnotify_dead_letters_dropped count (stats: deadDropped). 0 = no cap (in a Redis that never evicts, the list then grows without bound).',
+      format: 'rn-nat',
+      default: 10000,
+    },
+  },
   logging: {
     level: {
       doc: "Log level (pino). The top-level `log:` section belongs to the registry's config.yml and is ignored.",

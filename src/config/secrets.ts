@@ -44,6 +44,7 @@ export function secretValues(config: RegnotifyConfig): string[] {
     config.ingest.auth.token,
     config.ingest.auth.password,
     config.metrics.token,
+    config.console.token,
     ...config.notifications.endpoints.flatMap((e) => [
       ...headerSecrets(e),
       e.tls.key,
@@ -73,6 +74,7 @@ export function redactedConfig(config: RegnotifyConfig): RegnotifyConfig {
   c.ingest.auth.token = hide(c.ingest.auth.token);
   c.ingest.auth.password = hide(c.ingest.auth.password);
   c.metrics.token = hide(c.metrics.token);
+  c.console.token = hide(c.console.token);
   for (const e of c.notifications.endpoints) {
     e.url = displayUrl(e.url);
     for (const name of Object.keys(e.headers)) e.headers[name] = (e.headers[name] ?? []).map(hide);

@@ -188,6 +188,17 @@ function registerClusterMetrics(registry: Registry, snapshot: Snapshot): void {
     },
   });
   new Counter({
+    name: 'regnotify_dead_letters_dropped_total',
+    help: 'Dead letters dropped, oldest first, to keep the list within console.deadLettersMax (cluster-wide)',
+    labelNames: ['endpoint'],
+    registers: [registry],
+    async collect() {
+      const stats = await snapshot();
+      this.reset();
+      for (const s of stats ?? []) this.inc({ endpoint: s.name }, s.deadDropped);
+    },
+  });
+  new Counter({
     name: 'registry_notifications_status_total',
     help: 'The number of status code',
     labelNames: ['code', 'endpoint'],

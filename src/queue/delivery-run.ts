@@ -17,10 +17,12 @@ export interface Run {
   dead: string[];
   /** The breaker holds every worker back: the run stops here. */
   backoff: boolean;
+  /** Each event's attempts, as stream entries (history.ts), written when the run ends. */
+  history: string[];
 }
 
 export function newRun(): Run {
-  return { reset: false, counts: {}, done: new Set(), dead: [], backoff: false };
+  return { reset: false, counts: {}, done: new Set(), dead: [], backoff: false, history: [] };
 }
 
 export function count(run: Run, field: string, n: number): void {

@@ -6,10 +6,12 @@ import type { PostResult } from '../sinks/http-post.js';
 import type { AttemptSigner } from '../sinks/signing.js';
 import type { BatchSigner, BodyEncoder } from './delivery-format.js';
 import type { HeadJob } from './event-worker.js';
+import { attemptEntry } from './history.js';
+import type { HistoryLimits } from './history.js';
 import { layoutMediaType, rawFromStored } from './layout.js';
 import { count, deadLetter, eventIdOf } from './delivery-run.js';
 import type { Run } from './delivery-run.js';
-import type { EndpointStore, StoredEvent } from './store.js';
+import type { EndpointStore, FinishSpec, StoredEvent } from './store.js';
 
 /**
  * The four steps of one delivery run — peek, batch, attempt, finish — as plain functions with
@@ -35,6 +37,10 @@ export interface DeliveryPolicy {
   encode?: BodyEncoder;
   /** Signs each attempt (Standard Webhooks); see delivery-format.ts. */
   sign?: BatchSigner;
+  /** Keep each attempt in the endpoint's history (history.ts); absent = keep none. */
+  history?: HistoryLimits;
+  /** Keep at most this many dead letters (the oldest go, counted and logged); 0 = no cap. */
+  deadLettersMax?: number;
 }
 
 export type Poster = (
@@ -51,7 +57,15 @@ export interface StepDeps {
   now: () => number;
   /** Aborted once the worker is shutting down: finish the POST in flight, start no other. */
   stopping: AbortSignal;
+  /**
+   * Waits until the endpoint's rate limit lets a POST go out (rate-limit.ts); false = aborted
+   * meanwhile, send nothing. Unset = no limit.
+   */
+  pace?: Pace;
 }
+
+/** The rate limit's wait before a POST: true = go, false = aborted meanwhile. */
+export type Pace = (signal: AbortSignal) => Promise<boolean>;
 
 /**
  * Peek: the head event (its bytes as BullMQ's moveToActive read them) and up to `window − 1`
@@ -131,8 +145,16 @@ export async function attempt(
   };
   const sign = policy.sign?.(batch);
   const options = { mediaType: contentType, count: batch.length, signal, ...(sign && { sign }) };
+  const keepHistory = (policy.history?.maxAttempts ?? 0) > 0;
   for (;;) {
+    // Every POST, retries included, counts against the rate limit.
+    if (deps.pace && !(await deps.pace(AbortSignal.any([signal, deps.stopping])))) return false;
+    const started = performance.now();
     const result = await deps.post(body, options);
+    if (keepHistory) {
+      const ms = performance.now() - started;
+      for (const e of batch) run.history.push(attemptEntry(e, result, ms));
+    }
     if (result.ok) {
       count(run, 'successes', batch.length);
       count(run, 'delivered', batch.length);
@@ -155,6 +177,8 @@ export async function attempt(
       resetFirst: run.reset,
     });
     run.reset = false;
+    // The attempt numbers of the next history entries (the breaker counted this one).
+    for (const e of batch) e.attempts += 1;
     first.attempts = outcome.attempts;
     logger.warn(
       {
@@ -186,20 +210,43 @@ export async function attempt(
 export async function finish(
   store: EndpointStore,
   logger: Logger,
+  policy: DeliveryPolicy,
   run: Run,
   next: readonly StoredEvent[],
 ): Promise<void> {
   const remove = next.filter((e) => run.done.has(e.id)).map((e) => e.id);
-  const removed = await store.finish({
+  const { removed, deadDropped } = await store.finish({
     reset: run.reset,
     counts: run.counts,
     remove,
     dead: run.dead,
+    ...historySpec(policy, run, Date.now()),
   });
+  if (deadDropped > 0) {
+    logger.warn(
+      { dropped: deadDropped, max: policy.deadLettersMax },
+      'dead-letter list full: dropped the oldest dead letters',
+    );
+  }
   if (!removed) {
     logger.warn(
       { events: remove.length },
       'read-ahead events moved meanwhile: they will be sent again',
     );
   }
+}
+
+/** The history and dead-letter bounds a finish applies, with the run's attempts. */
+export function historySpec(
+  policy: Pick<DeliveryPolicy, 'history' | 'deadLettersMax'>,
+  run: Pick<Run, 'history'>,
+  now: number,
+): Pick<FinishSpec, 'history' | 'historyMax' | 'historyMinId' | 'deadMax'> {
+  const limits = policy.history;
+  return {
+    history: run.history,
+    historyMax: limits?.maxAttempts ?? 0,
+    historyMinId: limits && limits.maxAgeMs > 0 ? Math.max(0, now - limits.maxAgeMs) : 0,
+    deadMax: policy.deadLettersMax ?? 0,
+  };
 }

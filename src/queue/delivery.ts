@@ -5,7 +5,7 @@ import { abortableSleep } from '../sinks/retrying.js';
 import { deadLetter, newRun } from './delivery-run.js';
 import type { Run } from './delivery-run.js';
 import { attempt, expired, finish, nextBatch, peek } from './delivery-steps.js';
-import type { DeliveryPolicy, Poster, StepDeps } from './delivery-steps.js';
+import type { DeliveryPolicy, Pace, Poster, StepDeps } from './delivery-steps.js';
 import type { HeadJob } from './event-worker.js';
 import type { EndpointStore, StoredEvent } from './store.js';
 
@@ -30,6 +30,8 @@ export interface DeliveryDeps {
   stopping: AbortSignal;
   /** A run failed on something unexpected (Redis trouble, a bug): the metrics hook. */
   onError?: (err: Error) => void;
+  /** The rate limit's wait before each POST (delivery-steps.ts StepDeps). */
+  pace?: Pace;
 }
 
 /** BullMQ's processor of one endpoint's jobs. */
@@ -40,12 +42,12 @@ export type DeliveryProcessor = (
 ) => Promise<void>;
 
 /**
- * The BullMQ processor of one endpoint. It holds the head job (so no other worker can start:
- * the queue's global concurrency is 1), reads the next events in one round trip (peek), groups
- * them into envelopes (batch), POSTs them in order (attempt), and ends with one round trip that
- * records the counters and removes what was delivered (finish). Nothing thrown here may escape
- * except BullMQ's own WaitingError/RateLimitError, which put the job back at the head of the
- * queue.
+ * The BullMQ processor of a parallel endpoint (event-worker.ts parallelWorker; strict endpoints
+ * run makeStrictRunner in strict-loop.ts). It holds its job, reads the job's failed attempts
+ * (peek; with a wider window, the events after it — what the strict path once did), POSTs
+ * (attempt), and ends with one round trip that records the counters (finish). Nothing thrown
+ * here may escape except BullMQ's own WaitingError/RateLimitError, which put the job back at
+ * the head of the queue.
  */
 export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
   const steps: StepDeps = { ...deps, now: deps.now ?? Date.now };
@@ -60,7 +62,7 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
     try {
       const events = await peek(deps.store, job, window);
       await deliverInOrder(steps, run, events, abort);
-      await finish(deps.store, deps.logger, run, events.slice(1));
+      await finish(deps.store, deps.logger, deps.policy, run, events.slice(1));
       failedRuns = 0;
     } catch (thrown) {
       // Redis trouble or a bug: never let it reach BullMQ, which would fail the job = lose it.
@@ -83,6 +85,50 @@ export function makeProcessor(deps: DeliveryDeps): DeliveryProcessor {
     if (run.backoff) throw new RateLimitError(); // BullMQ puts it back at the head; all workers wait
     await job.moveToWait(token).catch(() => undefined);
     throw new WaitingError();
+  };
+}
+
+/** What a strict run came to (strict-loop.ts finishes it in Redis). */
+export interface RunResult {
+  run: Run;
+  /** The events read: the head first. Empty when reading them failed. */
+  events: StoredEvent[];
+  /** False: the run failed unexpectedly (logged, counted, and already backed off). */
+  ok: boolean;
+}
+
+/** Delivers the events a strict take read (`read` turns the reply into events, and may throw). */
+export type StrictRunner = (read: () => StoredEvent[], signal: AbortSignal) => Promise<RunResult>;
+
+/**
+ * The strict worker's run (strict-loop.ts takes the head and the events after it, and finishes
+ * the run, in one round trip): groups the events into envelopes and POSTs them in order, as
+ * makeProcessor does. An unexpected failure is logged whole, counted and waited out here (the
+ * loop keeps the head's lock meanwhile); the loop then puts the head back.
+ */
+export function makeStrictRunner(deps: DeliveryDeps): StrictRunner {
+  const steps: StepDeps = { ...deps, now: deps.now ?? Date.now };
+  let failedRuns = 0;
+  return async function deliverTaken(read, signal) {
+    const run = newRun();
+    let events: StoredEvent[] = [];
+    try {
+      events = read();
+      await deliverInOrder(steps, run, events, signal);
+      failedRuns = 0;
+      return { run, events, ok: true };
+    } catch (thrown) {
+      const err = toError(thrown);
+      failedRuns += 1;
+      const retryInMs = errorBackoffMs(failedRuns);
+      deps.logger.error(
+        { jobId: events[0]?.id, err, retryInMs },
+        'delivery run failed; the event stays at the head of the queue',
+      );
+      deps.onError?.(err);
+      await abortableSleep(retryInMs, AbortSignal.any([signal, deps.stopping]));
+      return { run, events, ok: false };
+    }
   };
 }
 

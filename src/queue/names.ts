@@ -5,13 +5,17 @@ import { createHash } from 'node:crypto';
  * Cluster an endpoint's queue, breaker, metrics and dead letters live in one slot (our Lua
  * scripts touch them together) while different endpoints spread over the cluster.
  *
- *   <prefix>:{ep-<name>}:wait | active | meta | marker | limiter | events   (BullMQ's)
+ *   <prefix>:{ep-<name>}:wait | active | meta | marker | limiter | stalled | events   (BullMQ's)
  *   <prefix>:{ep-<name>}:e-<digest>     one pending event (a BullMQ job hash; see jobIdFor)
  *   <prefix>:{ep-<name>}:rn:breaker    hash: recent, last (ms), until (ms)
- *   <prefix>:{ep-<name>}:rn:metrics    hash: successes, failures, errors, delivered, dead, s:<code text>
+ *   <prefix>:{ep-<name>}:rn:metrics    hash: successes, failures, errors, delivered, dead, replayed,
+ *                                      s:<code text>
  *   <prefix>:{ep-<name>}:rn:dead       list: dead-lettered events, newest first (JSON)
+ *   <prefix>:{ep-<name>}:rn:history  stream: every delivery attempt, bounded (history.ts)
  *   <prefix>:{ep-<name>}:rn:seen       zset: job ids accepted recently (the dedupe window), by time
  *   <prefix>:{ep-<name>}:rn:epoch      string: set once; its absence means Redis lost its data
+ *   <prefix>:{ep-<name>}:rn:rate       zset: the rate limit's sliding log, one member per POST
+ *                                      granted within the last `per` (see rate-limit.ts)
  *   <prefix>:{ep-<name>}:rn:reserve    string: memory held back so that delivery can always
  *                                      start on a full Redis (see memory.ts)
  *
@@ -33,12 +37,15 @@ export interface EndpointKeys {
   readonly marker: string;
   readonly events: string;
   readonly limiter: string;
+  readonly stalled: string;
   readonly breaker: string;
   readonly metrics: string;
   readonly dead: string;
+  readonly history: string;
   readonly seen: string;
   readonly epoch: string;
   readonly reserve: string;
+  readonly rate: string;
   job(id: string): string;
 }
 
@@ -52,12 +59,15 @@ export function endpointKeys(prefix: string, endpoint: string): EndpointKeys {
     marker: `${base}marker`,
     events: `${base}events`,
     limiter: `${base}limiter`,
+    stalled: `${base}stalled`,
     breaker: `${base}rn:breaker`,
     metrics: `${base}rn:metrics`,
     dead: `${base}rn:dead`,
+    history: `${base}rn:history`,
     seen: `${base}rn:seen`,
     epoch: `${base}rn:epoch`,
     reserve: `${base}rn:reserve`,
+    rate: `${base}rn:rate`,
     job: (id) => `${base}${id}`,
   };
 }

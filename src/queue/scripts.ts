@@ -87,12 +87,14 @@ return { recent, attempts, wait }
 
 /**
  * Ends a delivery run in one round trip: resets the breaker if anything succeeded since the
- * last failure, adds the run's counters, dead-letters events that gave up, and removes the
- * read-ahead jobs that were delivered or dead-lettered — only if they are still, in order,
- * next in line (else another worker has them now, and they will simply be sent again).
- *   KEYS: wait, breaker, metrics, dead
- *   ARGV: key base, JSON { reset, counts: {field: n}, remove: [ids], dead: [entry JSON] }
- *   → 1 removed / 0 left in place
+ * last failure, adds the run's counters, dead-letters events that gave up (dropping the oldest
+ * beyond `deadMax`), appends the run's attempts to the history stream (history.ts) and bounds it,
+ * and removes the read-ahead jobs that were delivered or dead-lettered — only if they are still,
+ * in order, next in line (else another worker has them now, and they will simply be sent again).
+ *   KEYS: wait, breaker, metrics, dead, history
+ *   ARGV: key base, JSON { reset, counts: {field: n}, remove: [ids], dead: [entry JSON],
+ *         history: [entry…], historyMax, historyMinId (ms), deadMax }
+ *   → { 1 removed / 0 left in place, dead letters dropped }
  */
 export const finishScript = new LuaScript(`
 local spec = cjson.decode(ARGV[2])
@@ -120,7 +122,26 @@ end
 for _, entry in ipairs(spec.dead) do
   redis.call('LPUSH', KEYS[4], entry)
 end
-return removed
+local dropped, deadMax = 0, tonumber(spec.deadMax) or 0
+if deadMax > 0 and #spec.dead > 0 then
+  dropped = redis.call('LLEN', KEYS[4]) - deadMax
+  if dropped > 0 then
+    redis.call('LTRIM', KEYS[4], 0, deadMax - 1)
+    redis.call('HINCRBY', KEYS[3], 'deadDropped', dropped)
+  else
+    dropped = 0
+  end
+end
+local historyMax = tonumber(spec.historyMax) or 0
+if historyMax > 0 and spec.history and #spec.history > 0 then
+  for _, entry in ipairs(spec.history) do
+    redis.call('XADD', KEYS[5], '*', 'a', entry)
+  end
+  redis.call('XTRIM', KEYS[5], 'MAXLEN', '~', historyMax)
+  local minId = tonumber(spec.historyMinId) or 0
+  if minId > 0 then redis.call('XTRIM', KEYS[5], 'MINID', '~', minId) end
+end
+return { removed, dropped }
 `);
 
 /**

@@ -8,6 +8,8 @@ export interface EndpointStats extends EndpointMetrics {
   name: string;
   /** Events given up and kept in the dead-letter list. */
   dead: number;
+  /** Dead letters dropped (oldest first) to keep the list within its cap. */
+  deadDropped: number;
   /** Age of the oldest event not yet delivered (0 when none). */
   oldestPendingAgeMs: number;
   /** Consecutive failed attempts (the breaker's count). */
@@ -71,13 +73,15 @@ export async function readEndpointStats(
     name,
     pending,
     // Every event accepted is delivered, pending or dead; counting it this way needs no write
-    // on the ingest path. (A re-delivery after a crash counts once more.)
-    events: delivered + pending + (counters['dead'] ?? 0),
+    // on the ingest path. (A re-delivery after a crash counts once more.) A replayed dead
+    // letter is pending (or delivered) again: `replayed` keeps it from counting twice.
+    events: delivered + pending + (counters['dead'] ?? 0) - (counters['replayed'] ?? 0),
     successes: counters['successes'] ?? 0,
     failures: counters['failures'] ?? 0,
     errors: counters['errors'] ?? 0,
     statuses,
     dead,
+    deadDropped: counters['deadDropped'] ?? 0,
     oldestPendingAgeMs: oldestTs > 0 ? Math.max(0, nowMs - oldestTs) : 0,
     recentFailures: recent,
     backoffRemainingMs: pttl > 0 ? pttl : 0,

@@ -31,6 +31,13 @@ export interface FinishSpec {
   /** Read-ahead job ids (head first) that were delivered or dead-lettered. */
   remove: string[];
   dead: string[];
+  /** The run's attempts, a stream entry's value each (history.ts). */
+  history?: string[];
+  /** Bounds of the history stream: entries (0 = keep none), and the oldest id kept (ms; 0 = any). */
+  historyMax?: number;
+  historyMinId?: number;
+  /** Dead letters kept at most (the oldest go); 0 = no cap. */
+  deadMax?: number;
 }
 
 /** Delivery-side access to one endpoint's Redis state, a round trip per method. */
@@ -92,13 +99,16 @@ export class EndpointStore {
     return { recent: recent ?? 0, attempts: attempts ?? 0, waitMs: waitMs ?? 0 };
   }
 
-  /** Returns false when the read-ahead jobs were no longer next in line (left in place). */
-  async finish(spec: FinishSpec): Promise<boolean> {
-    const reply = await finishScript.run(
+  /**
+   * `removed` false: the read-ahead jobs were no longer next in line (left in place);
+   * `deadDropped`: the oldest dead letters dropped to keep the list within its cap.
+   */
+  async finish(spec: FinishSpec): Promise<{ removed: boolean; deadDropped: number }> {
+    const reply = (await finishScript.run(
       this.client,
-      [this.keys.wait, this.keys.breaker, this.keys.metrics, this.keys.dead],
+      [this.keys.wait, this.keys.breaker, this.keys.metrics, this.keys.dead, this.keys.history],
       [this.keys.base, JSON.stringify(spec)],
-    );
-    return Number(reply) === 1;
+    )) as number[];
+    return { removed: Number(reply[0]) === 1, deadDropped: Number(reply[1] ?? 0) };
   }
 }

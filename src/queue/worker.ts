@@ -1,18 +1,27 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Queue } from 'bullmq';
-import { LockLostError, toError } from '../errors.js';
+import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { HttpPoster } from '../sinks/http-post.js';
 import type { HttpPostOptions } from '../sinks/http-post.js';
 import type { RedisClient } from './connection.js';
-import { makeProcessor } from './delivery.js';
-import type { DeliveryPolicy, DeliveryProcessor } from './delivery.js';
-import { EventWorker } from './event-worker.js';
-import type { HeadJob } from './event-worker.js';
+import { makeProcessor, makeStrictRunner, readWindow } from './delivery.js';
+import type { DeliveryDeps, DeliveryPolicy } from './delivery.js';
+import { parallelWorker } from './event-worker.js';
+import type { EventWorker } from './event-worker.js';
 import type { MemoryWatch } from './memory.js';
 import { endpointKeys, queueName } from './names.js';
+import { RateLimiter } from './rate-limit.js';
+import type { RateLimit } from './rate-limit.js';
 import { RefusalHandler } from './refusals.js';
+import type { Pausable } from './refusals.js';
 import { EndpointStore } from './store.js';
+import { RepoLoops } from './repo-loops.js';
+import { repoAdvanceScript } from './repo-scripts.js';
+import { StrictLoop } from './strict-loop.js';
+import type { StrictLoopOptions } from './strict-loop.js';
+import { StrictStore } from './strict-store.js';
 
 export interface DeliveryEndpoint {
   name: string;
@@ -20,10 +29,15 @@ export interface DeliveryEndpoint {
   /** `dispatcher` only in-process (tests, embedding): it does not travel through config. */
   http: Omit<HttpPostOptions, 'listeners'>;
   policy: DeliveryPolicy;
-  /** `strict`: one delivery in flight for the endpoint, across all processes, in order. */
-  ordering: 'strict' | 'parallel';
-  /** Deliveries in flight with `parallel` ordering. */
+  /**
+   * `strict`: one delivery in flight for the endpoint, across all processes, in order;
+   * `repository`: in order per repository, one at a time each, `concurrency` repositories at once.
+   */
+  ordering: 'strict' | 'parallel' | 'repository';
+  /** Deliveries in flight with `parallel` or `repository` ordering, across all processes. */
   concurrency: number;
+  /** At most `max` POSTs (retries included) per `perMs`, across every process; unset = none. */
+  rateLimit?: RateLimit;
 }
 
 export interface WorkerTuning {
@@ -51,15 +65,27 @@ export interface EndpointWorkerOptions {
 }
 
 /**
+ * How many waiting jobs, from the head, a take of an `ordering: repository` endpoint looks at
+ * for one of a free repository: bounds the script's work (each is read and parsed in Lua) when
+ * the oldest events all belong to repositories in flight; jobs further back wait their turn.
+ */
+const REPO_SCAN = 256;
+
+/**
  * Delivers one endpoint's queue. Any number of these, in any number of processes, may serve
- * the same endpoint: the queue's global concurrency keeps strict endpoints to one delivery at
- * a time, and the breaker's backoff (BullMQ's rate-limit key) binds them all.
+ * the same endpoint: a strict endpoint has one delivery at a time (its head job is locked in
+ * `active`; strict-loop.ts), and the breaker's backoff (BullMQ's rate-limit key) binds them
+ * all. A parallel endpoint is served by a BullMQ Worker (the queue's global concurrency); a
+ * `repository` one by `concurrency` strict loops taking through repo-scripts.ts (repo-loops.ts).
+ * A rate limit (rate-limit.ts) is waited for before every POST, whatever the ordering.
  */
 export class EndpointWorker {
-  private readonly worker: EventWorker;
+  /** Strict order: our own loop on BullMQ's layout (one round trip per run); per repository: K. */
+  private readonly loop: StrictLoop | RepoLoops | undefined;
+  /** Parallel: a BullMQ Worker. */
+  private readonly worker: EventWorker | undefined;
   private readonly queue: Queue;
   private readonly poster: HttpPoster;
-  private readonly inFlight = new Map<string, AbortController>();
   private readonly logger: Logger;
   private readonly refusals: RefusalHandler;
   private readonly stopping = new AbortController();
@@ -69,6 +95,8 @@ export class EndpointWorker {
   constructor(private readonly options: EndpointWorkerOptions) {
     const { endpoint, connection, prefix, tuning } = options;
     const logger = options.logger.child({ endpoint: endpoint.name });
+    // Every loop and POST of the endpoint (K of each with repository ordering) waits on it.
+    setMaxListeners(0, this.stopping.signal);
     this.logger = logger;
     const strict = endpoint.ordering === 'strict';
     this.poster = new HttpPoster(endpoint.url, endpoint.http);
@@ -78,14 +106,17 @@ export class EndpointWorker {
     const policy: DeliveryPolicy = strict
       ? endpoint.policy
       : { ...endpoint.policy, readAhead: 1, maxBatch: 1 };
-    const processor = makeProcessor({
+    const limiter =
+      endpoint.rateLimit && new RateLimiter(connection, store.keys.rate, endpoint.rateLimit);
+    const deps: DeliveryDeps = {
       policy,
       store,
       logger,
       post: (body, o) => this.poster.post(body, o),
       stopping: this.stopping.signal,
       onError: (err) => options.onDeliveryError?.(endpoint.name, err),
-    });
+      ...(limiter && { pace: (signal: AbortSignal) => limiter.acquire(signal) }),
+    };
     // Keep BullMQ's events stream short (nobody reads it) — the Queue writes this into meta.
     this.queue = new Queue(queueName(endpoint.name), {
       connection,
@@ -93,31 +124,49 @@ export class EndpointWorker {
       streams: { events: { maxLen: 100 } },
     });
     this.queue.on('error', (err) => this.refusals.onError(err, 'queue error'));
-    this.worker = new EventWorker(
-      queueName(endpoint.name),
-      (job: HeadJob, token?: string, signal?: AbortSignal) =>
-        this.track(job, token, signal, processor),
-      {
+    const name = `${hostname()}:${process.pid}`;
+    let pausable: Pausable;
+    const loopOptions = (strictStore: StrictStore): StrictLoopOptions => ({
+      connection,
+      store: strictStore,
+      lockDurationMs: tuning.lockDurationMs,
+      idleMs: tuning.stalledIntervalMs,
+      window: readWindow(policy),
+      name,
+      records: policy,
+      deliver: makeStrictRunner(deps),
+      logger,
+      onError: (err, what) => this.refusals.onError(err, what),
+      stopping: this.stopping.signal,
+    });
+    if (strict) {
+      pausable = this.loop = new StrictLoop(loopOptions(new StrictStore(connection, store.keys)));
+    } else if (endpoint.ordering === 'repository') {
+      const k = endpoint.concurrency;
+      const take = { k, scan: REPO_SCAN };
+      const loops = Array.from(
+        { length: k },
+        () =>
+          new StrictLoop(
+            loopOptions(new StrictStore(connection, store.keys, repoAdvanceScript, take)),
+          ),
+      );
+      pausable = this.loop = new RepoLoops(loops);
+    } else {
+      pausable = this.worker = parallelWorker({
+        queue: queueName(endpoint.name),
         connection,
         prefix,
-        autorun: false,
-        concurrency: strict ? 1 : endpoint.concurrency,
-        lockDuration: tuning.lockDurationMs,
-        stalledInterval: tuning.stalledIntervalMs,
-        // A crash mid-delivery must never fail the job (= lose the event): stalled jobs go back
-        // to the head of the queue however often it happens.
-        maxStalledCount: Number.MAX_SAFE_INTEGER,
-        // Without a limiter, a worker ignores the rate limit another worker set; with an
-        // unreachable max the limiter only ever carries the breaker's backoff.
-        limiter: { max: Number.MAX_SAFE_INTEGER, duration: 1000 },
-        // `true` (boolean) breaks completion in BullMQ 6.7 (test/contract/bullmq-mechanics.test.ts, f.); count 0 removes.
-        removeOnComplete: { count: 0 },
-        runRetryDelay: 1000,
-        name: `${hostname()}:${process.pid}`,
-      },
-    );
+        concurrency: endpoint.concurrency,
+        tuning,
+        name,
+        processor: makeProcessor(deps),
+        logger,
+        onError: (err) => this.refusals.onError(err, 'worker error'),
+      });
+    }
     this.refusals = new RefusalHandler({
-      worker: this.worker,
+      worker: pausable,
       connection,
       keys: endpointKeys(prefix, endpoint.name),
       endpoint: endpoint.name,
@@ -125,30 +174,6 @@ export class EndpointWorker {
       memory: options.memory,
       reserveBytes: options.reserveBytes,
     });
-    this.worker.on('error', (err) => this.refusals.onError(err, 'worker error'));
-    this.worker.on('lockRenewalFailed', (ids: string[]) => {
-      for (const id of ids) {
-        logger.warn({ jobId: id }, 'lost the lock of the event being delivered: aborting the POST');
-        this.inFlight.get(id)?.abort(new LockLostError(id));
-      }
-    });
-  }
-
-  private async track(
-    job: HeadJob,
-    token: string | undefined,
-    signal: AbortSignal | undefined,
-    processor: DeliveryProcessor,
-  ): Promise<void> {
-    const controller = new AbortController();
-    const id = job.id ?? '';
-    this.inFlight.set(id, controller);
-    const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
-    try {
-      await processor(job, token, combined);
-    } finally {
-      this.inFlight.delete(id);
-    }
   }
 
   /**
@@ -183,14 +208,15 @@ export class EndpointWorker {
       this.prepareTimer = retry;
     } else {
       this.run();
-      await this.worker.waitUntilReady();
+      await this.worker?.waitUntilReady();
     }
     this.refusals.start();
   }
 
   private run(): void {
     this.refusals.running = true;
-    void this.worker.run().catch((err: unknown) => {
+    this.loop?.run();
+    void this.worker?.run().catch((err: unknown) => {
       this.logger.error({ err: toError(err) }, 'worker stopped');
     });
   }
@@ -200,7 +226,8 @@ export class EndpointWorker {
   }
 
   get running(): boolean {
-    return this.refusals.running && (this.worker.isRunning() || this.refusals.pausing);
+    const taking = this.loop?.isRunning() ?? this.worker?.isRunning() ?? false;
+    return this.refusals.running && (taking || this.refusals.pausing);
   }
 
   /** Finishes the POST in flight (no new one starts), then stops. Idempotent. */
@@ -209,7 +236,8 @@ export class EndpointWorker {
       this.stopping.abort();
       this.refusals.stop();
       clearInterval(this.prepareTimer);
-      await this.worker.close();
+      await this.loop?.close();
+      await this.worker?.close();
       await this.queue.close();
       await this.poster.close();
     })();

@@ -33,6 +33,8 @@ export interface TestAppOptions {
   roles?: Partial<AppRoles>;
   /** Merged over the config, e.g. { redis: { waitReplicas: 1 } }. */
   redis?: Record<string, unknown>;
+  /** Other sections merged over the config, e.g. { console: { token: 't' } }. */
+  sections?: Record<string, unknown>;
   level?: string;
 }
 
@@ -44,6 +46,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
       ingest: { addr: '127.0.0.1:0' },
       notifications: { endpoints: options.endpoints },
       logging: { level: options.level ?? 'info' },
+      ...options.sections,
     },
   });
   const collected: string[] = [];

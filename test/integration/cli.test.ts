@@ -94,11 +94,13 @@ describe('operator commands', () => {
     const dead = await run(['dead', '--config', file, '-e', 'a']);
     expect([(await dead.exited).code, dead.stdout]).toEqual([
       0,
-      '2026-01-01T00:00:01.000Z ev-1 maxretries: 500 Internal Server Error (attempts 3)\n',
+      '2026-01-01T00:00:01.000Z  ev-1  push demo/app:v1  attempts 3  maxretries: 500 Internal Server Error\n',
     ]);
     const deadJson = await run(['dead', '--config', file, '-e', 'a', '--json']);
-    expect(JSON.parse(deadJson.stdout)).toEqual([letter]);
-    const replay = await run(['replay', '--config', file, '-e', 'a']);
+    expect(JSON.parse(deadJson.stdout)).toEqual([
+      { ...letter, action: 'push', target: 'demo/app:v1' },
+    ]);
+    const replay = await run(['replay', '--config', file, '-e', 'a', '--all']);
     expect([(await replay.exited).code, replay.stdout]).toEqual([0, 'replayed 1 event(s)\n']);
     expect(await client.llen(endpointKeys(prefix, 'a').dead)).toBe(0);
     const after = await run(['stats', '--config', file, '-e', 'a', '--json']);
@@ -108,7 +110,7 @@ describe('operator commands', () => {
   it('asks for exactly one endpoint where a command acts on one', async () => {
     const { file } = await writeConfig();
     const proc = await run(['dead', '--config', file]);
-    expect((await proc.exited).code).toBe(1);
+    expect((await proc.exited).code).toBe(2);
     expect(proc.stderr).toBe('regnotify: dead: name exactly one endpoint with --endpoint\n');
   });
 
@@ -146,7 +148,7 @@ describe('operator commands', () => {
 describe('the command line', () => {
   it('config prints the effective configuration with secrets redacted', async () => {
     const { file } = await writeConfig('  password: pw-c0nf1g-s3cret\n');
-    const proc = await run(['config', '--config', file]);
+    const proc = await run(['config', '--config', file, '--json']);
     expect((await proc.exited).code).toBe(0);
     expect(proc.stdout).not.toContain('pw-c0nf1g-s3cret');
     const shown = JSON.parse(proc.stdout) as { redis: { password: string } };
@@ -218,11 +220,12 @@ describe('the command line', () => {
     });
     expect(res.status).toBe(200);
     await proc.waitForLine(new RegExp(`^\\S+ push \\S+ .* id=${event.id}$`), 15_000);
-    // While it runs, `regnotify stats` finds the embedded Redis on its fixed port.
+    // While it runs, `regnotify stats` finds the embedded Redis on its fixed port, and there
+    // the endpoint the demo serves.
     const stats = await run(['stats', '--json'], {
       REGNOTIFY_REDIS_EMBEDDED_PORT: String(redisPort),
     });
-    expect(JSON.parse(stats.stdout)).toEqual([]);
+    expect(JSON.parse(stats.stdout)).toMatchObject([{ name: 'demo', events: 1 }]);
     proc.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
   });

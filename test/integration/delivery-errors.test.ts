@@ -121,10 +121,13 @@ describe('the service', () => {
     const admin = redis().client();
     cleanup(() => admin.quit());
     const base = `${svc.config.redis.prefix}:{ep-a}:`;
-    const ids = [
-      ...(await admin.lrange(`${base}wait`, 0, -1)),
-      ...(await admin.lrange(`${base}active`, 0, -1)),
-    ];
+    // Both lists in one transaction: the job moves between them while the worker retries.
+    const lists = (await admin
+      .multi()
+      .lrange(`${base}wait`, 0, -1)
+      .lrange(`${base}active`, 0, -1)
+      .exec()) as [Error | null, string[]][];
+    const ids = lists.flatMap(([, list]) => list);
     expect(ids).toHaveLength(1);
     await admin.hset(`${base}${ids[0]!}`, 'data', '"unterminated');
 

@@ -2,7 +2,8 @@
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { deadLetters, replayDeadLetters, setPaused } from '../../src/cli/operator.js';
+import { deadLetters, replayDeadLetters } from '../../src/console/dead-letters.js';
+import { setPaused } from '../../src/console/ops.js';
 import { encodeEnvelope, encodeEvent } from '../../src/events/encode.js';
 import { EventsMediaTypeV2 } from '../../src/events/types.js';
 import { createRedisClient } from '../../src/queue/connection.js';
@@ -104,7 +105,9 @@ describe('bounded retries and dead letters', () => {
     });
 
     healed = true;
-    expect(await replayDeadLetters(admin, prefix, name)).toBe(1);
+    expect(await replayDeadLetters(admin, prefix, name, { all: true })).toMatchObject({
+      replayed: 1,
+    });
     await rx.waitFor(5, 10_000);
     expect(rx.requests[4]!.body).toBe(encodeEnvelope([poison]));
     expect(await deadLetters(admin, prefix, name)).toEqual([]);

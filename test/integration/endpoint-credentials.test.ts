@@ -127,7 +127,7 @@ describe('secrets in a failing endpoint URL', () => {
       proc.kill('SIGTERM');
       expect(await proc.exited).toEqual({ code: 0, signal: null });
 
-      const printer = spawnNode(cli, ['config', '--config', file]);
+      const printer = spawnNode(cli, ['config', '--config', file, '--json']);
       expect((await printer.exited).code).toBe(0);
 
       const outputs = {

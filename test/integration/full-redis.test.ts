@@ -138,6 +138,11 @@ describe('a full Redis', () => {
         break;
       }
     }
+    // …and beyond: filled to the last byte, Redis hovers at maxmemory (an idle client's buffer
+    // shrinking lets a small write through now and then); below what it holds, it refuses
+    // every write that could grow memory until the junk is freed.
+    const { used } = await memory(admin);
+    await admin.config('SET', 'maxmemory', String(used - 256 * 1024));
 
     const workers = await startRole('workers', server, prefix, rx, {
       reserveBytes: 0,

@@ -9,7 +9,6 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import { messageId } from '../../src/sinks/signing.js';
-import type { RegnotifyConfig } from '../../src/config/types.js';
 import {
   cli,
   postEvents,
@@ -131,9 +130,11 @@ describe('signing.secrets', () => {
       redis().url,
       `    - name: shown\n      url: http://127.0.0.1:9/\n      signing: { secrets: [${secret}] }\n`,
     );
-    const proc = spawnNode(cli, ['config', '--config', config.file]);
+    const proc = spawnNode(cli, ['config', '--config', config.file, '--json']);
     expect((await proc.exited).code).toBe(0);
-    const printed = JSON.parse(proc.stdout) as RegnotifyConfig;
+    const printed = JSON.parse(proc.stdout) as {
+      notifications: { endpoints: { signing?: unknown }[] };
+    };
     expect(printed.notifications.endpoints[0]?.signing).toEqual({ secrets: ['[REDACTED]'] });
     expect(proc.stdout + proc.stderr).not.toContain(secret.slice('whsec_'.length));
   });

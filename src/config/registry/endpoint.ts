@@ -31,7 +31,8 @@ const MEDIA_TYPES = ['', EventsMediaType, EventsMediaTypeV2] as const;
 /** The characters of RFC 3986; a CloudEvents `source` is a non-empty URI reference. */
 const URI_REFERENCE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
 const MS_NS = 1_000_000;
-const MAX_RETRY_AFTER_MAX_NS = 24 * 60 * 60 * 1000 * MS_NS;
+/** The longest `retryaftermax` and `ratelimit.per`. */
+const MAX_DURATION_NS = 24 * 60 * 60 * 1000 * MS_NS;
 
 /** `read`, with Go's default for an unset, zero or negative value (../../sinks/defaults.ts). */
 function goDefault(read: Reader<number>, def: number): Reader<number> {
@@ -78,14 +79,19 @@ function readMaxAge(v: unknown, key: string): number {
   return nanosToMs(ns);
 }
 
-/** `retryaftermax`: unset → 5m; otherwise 1ms to 24h (0 would turn Retry-After off unsaid). */
-function readRetryAfterMax(v: unknown, key: string): number {
-  if (v === undefined || v === null) return DefaultRetryAfterMaxMs;
-  const ns = readDurationNs(v, key);
-  if (ns < MS_NS || ns > MAX_RETRY_AFTER_MAX_NS) {
-    throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
-  }
-  return nanosToMs(ns);
+/**
+ * A Go duration from 1ms to 24h, in ms; `defMs` when unset. `retryaftermax` (0 would turn
+ * Retry-After off unsaid) and `ratelimit.per`.
+ */
+function within1msTo24h(defMs: number): Reader<number> {
+  return (v, key) => {
+    if (v === undefined || v === null) return defMs;
+    const ns = readDurationNs(v, key);
+    if (ns < MS_NS || ns > MAX_DURATION_NS) {
+      throw new ConfigError(key, `must be from 1ms to 24h, got ${formatGoDuration(ns)}`);
+    }
+    return nanosToMs(ns);
+  };
 }
 
 /** The text of the PEM file the value names ('' = none). */
@@ -124,12 +130,18 @@ const SETTINGS = defineSettings({
     oneOf(MEDIA_TYPES, '', `must be '', ${EventsMediaType} or ${EventsMediaTypeV2}`),
   ],
   maxBatch: ['maxbatch', range(1, 1, 1000)],
-  ordering: ['ordering', oneOf(['strict', 'parallel'], 'strict')],
+  /** repository = in order per repository, `concurrency` repositories at once. */
+  ordering: ['ordering', oneOf(['strict', 'parallel', 'repository'], 'strict')],
   concurrency: ['concurrency', range(1, 1, 1000)],
   maxRetries: ['maxretries', range(0, 0, Number.MAX_SAFE_INTEGER)],
   maxAgeMs: ['maxage', readMaxAge],
+  /** At most `max` POSTs per `perMs` across every worker; max 0 = no limit. */
+  rateLimit: {
+    max: ['ratelimit.max', range(0, 0, 100_000)],
+    perMs: ['ratelimit.per', within1msTo24h(1000)],
+  },
   retryAfter: ['retryafter', readBool],
-  retryAfterMaxMs: ['retryaftermax', readRetryAfterMax],
+  retryAfterMaxMs: ['retryaftermax', within1msTo24h(DefaultRetryAfterMaxMs)],
   /** PEM texts read from the configured files at load time ('' when not configured). */
   tls: {
     ca: ['tls.ca', readPem],
@@ -205,8 +217,9 @@ function endpointValues(raw: unknown, path: string): (key: EndpointKey) => unkno
 /** What needs two keys at once (each key alone was checked by its reader). */
 function checkTogether(e: EndpointSettings, path: string): void {
   checkEndpointUrl(e.url, e.disabled, `${path}.url`);
-  if (e.concurrency > 1 && e.ordering !== 'parallel') {
-    throw new ConfigError(`${path}.concurrency`, 'must be 1 unless ordering is parallel');
+  if (e.concurrency > 1 && e.ordering === 'strict') {
+    const why = 'must be 1 unless ordering is parallel or repository';
+    throw new ConfigError(`${path}.concurrency`, why);
   }
   if ((e.tls.cert === '') !== (e.tls.key === '')) {
     throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');

@@ -103,12 +103,12 @@ export const ENDPOINT_KEYS = [
   ),
   ours(
     'ordering',
-    'strict = in acceptance order, one delivery in flight; parallel = no order, `concurrency` in flight.',
+    'strict = in acceptance order, one delivery in flight; parallel = no order, `concurrency` in flight; repository = in acceptance order per repository (`target.repository`), one delivery in flight per repository, `concurrency` repositories at once across all workers (docs/ordering.md).',
     'strict',
   ),
   ours(
     'concurrency',
-    'Deliveries in flight at once across all workers; > 1 needs ordering: parallel.',
+    'Deliveries in flight at once across all workers; > 1 needs ordering: parallel or repository.',
     '1',
   ),
   ours(
@@ -121,6 +121,12 @@ export const ENDPOINT_KEYS = [
     'Age (Go duration) after which an undelivered event goes to the dead-letter set; 0 = never.',
     '0',
   ),
+  ours(
+    'ratelimit.max',
+    'At most this many POSTs (retries included) reach the endpoint in any interval of `ratelimit.per`, counted across every worker process in Redis (docs/ratelimit.md); 0-100000, 0 = no limit. A worker waits for a free slot holding its event: the order is kept, and a recovered endpoint is not flooded by its backlog.',
+    '0',
+  ),
+  ours('ratelimit.per', 'The interval of `ratelimit.max` (Go duration, 1ms to 24h).', '1s'),
   ours('retryafter', 'Honour Retry-After on 429/503 as the backoff.', 'false'),
   ours(
     'retryaftermax',

@@ -109,16 +109,17 @@ export function range(def: number, min: number, max: number) {
   };
 }
 
+/** `a, b or c`. */
+const listed = (values: readonly string[]): string =>
+  values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+
 /** A reader of a string, one of `values` (`def` when unset or ''); else `must`, or the list. */
 export function oneOf<const V extends readonly string[]>(values: V, def: V[number], must?: string) {
   return (v: unknown, key: string): V[number] => {
     const text = readString(v, key) || def;
     const found = values.find((x) => x === text);
     if (found !== undefined) return found;
-    throw new ConfigError(
-      key,
-      must ?? `must be ${values.join(' or ')}, got ${JSON.stringify(text)}`,
-    );
+    throw new ConfigError(key, must ?? `must be ${listed(values)}, got ${JSON.stringify(text)}`);
   };
 }
 

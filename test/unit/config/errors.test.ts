@@ -102,7 +102,7 @@ describe('errors name the key at fault', () => {
     [
       'bad ordering',
       endpoints('{name: a, url: "http://a", ordering: random}'),
-      'notifications.endpoints[0].ordering: must be strict or parallel',
+      'notifications.endpoints[0].ordering: must be strict, parallel or repository',
     ],
     [
       'bad mediatype',

@@ -21,6 +21,7 @@ function stats(name: string, over: Partial<EndpointStats> = {}): EndpointStats {
     errors: 0,
     statuses: {},
     dead: 0,
+    deadDropped: 0,
     oldestPendingAgeMs: 0,
     recentFailures: 0,
     backoffRemainingMs: 0,
