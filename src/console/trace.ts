@@ -2,7 +2,8 @@
  * Trace: where an event is, on every endpoint — found by its id, `repository[:tag]`,
  * `repository@digest` or a digest. Reads only what is bounded already: each endpoint's history
  * (console.historyMaxAttempts), its dead letters (console.deadLettersMax), the jobs in flight, and
- * the oldest `scanPending` waiting events; nothing is indexed on the ingest path.
+ * the oldest `scanPending` waiting events (20,000 by default, read a page at a time, keeping only
+ * the matches); nothing is indexed on the ingest path.
  */
 import type { Event } from '../events/types.js';
 import type { RedisClient } from '../queue/connection.js';
@@ -47,7 +48,7 @@ export interface EventTrace {
 export interface TraceOptions {
   /** Each endpoint's filter (configured endpoints only): tells `filtered out` from `unknown`. */
   filterOf?: (endpoint: string) => EventFilter | undefined;
-  /** Waiting events read per endpoint, oldest first (default 1000). */
+  /** Waiting events read per endpoint, oldest first, a page at a time (default 20,000). */
   scanPending?: number;
   /** Events reported at most (default 20, the most recently seen). */
   maxEvents?: number;
@@ -138,7 +139,7 @@ async function traceEndpoint(
       reason: `${d.reason}: ${d.detail}`,
     });
   }
-  for (const job of await queued(client, k, scanPending)) {
+  for (const job of await queued(client, k, scanPending, matches)) {
     const s = summarize(job.raw);
     if (!matches(s)) continue;
     const f = entry(s);
@@ -153,28 +154,40 @@ async function traceEndpoint(
   return found;
 }
 
-/** The jobs in flight and the oldest `limit` waiting, with their stored text. */
+/** Waiting jobs read per round trip: what one page holds in memory (about 1 MB of events). */
+const PAGE = 1000;
+
+/**
+ * The jobs in flight and the oldest `limit` waiting that `matches` wants, with their stored
+ * text. Read a page at a time from the head of the queue (the oldest, at the right end of
+ * `wait`), keeping only the matches: memory stays one page whatever the backlog.
+ */
 async function queued(
   client: RedisClient,
   k: EndpointKeys,
   limit: number,
+  matches: Matcher,
 ): Promise<{ raw: string; acceptedAt: number; active: boolean }[]> {
-  const [active, waiting] = await Promise.all([
-    client.lrange(k.active, 0, -1),
-    limit > 0 ? client.lrange(k.wait, -limit, -1) : Promise.resolve([]),
-  ]);
-  const ids = [...active, ...waiting];
-  if (ids.length === 0) return [];
-  const pipe = client.pipeline();
-  for (const id of ids) pipe.hmget(k.job(id), 'data', 'timestamp');
-  const replies = (await pipe.exec()) ?? [];
-  return replies.flatMap(([err, value], i) => {
-    const [data, timestamp] = (value ?? []) as (string | null)[];
-    if (err || !data) return [];
-    return [
-      { raw: rawFromStored(data), acceptedAt: Number(timestamp ?? 0), active: i < active.length },
-    ];
-  });
+  const out: { raw: string; acceptedAt: number; active: boolean }[] = [];
+  const read = async (ids: string[], active: boolean): Promise<void> => {
+    if (ids.length === 0) return;
+    const pipe = client.pipeline();
+    for (const id of ids) pipe.hmget(k.job(id), 'data', 'timestamp');
+    for (const [err, value] of (await pipe.exec()) ?? []) {
+      const [data, timestamp] = (value ?? []) as (string | null)[];
+      if (err || !data) continue;
+      const raw = rawFromStored(data);
+      if (matches(summarize(raw))) out.push({ raw, acceptedAt: Number(timestamp ?? 0), active });
+    }
+  };
+  await read(await client.lrange(k.active, 0, -1), true);
+  for (let seen = 0; seen < limit; seen += PAGE) {
+    const n = Math.min(PAGE, limit - seen);
+    const ids = await client.lrange(k.wait, -(seen + n), -(seen + 1));
+    await read(ids, false);
+    if (ids.length < n) break;
+  }
+  return out;
 }
 
 /**
@@ -201,7 +214,7 @@ export async function trace(
   const matches = matcher(query);
   const perEndpoint = await Promise.all(
     endpoints.map((name) =>
-      traceEndpoint(client, prefix, name, matches, options.scanPending ?? 1000),
+      traceEndpoint(client, prefix, name, matches, options.scanPending ?? 20_000),
     ),
   );
   const events = new Map<string, EventTrace & { last: number }>();

@@ -122,7 +122,9 @@ describe('unknown endpoints are refused', () => {
       const prefix = `unknown${++prefixes}`;
       const file = await writeConfig(prefix, ['a', 'b']);
       await serve(prefix, ['c']);
-      const proc = await run([command, '--config', file, '-e', 'nosuch']);
+      // replay needs --id or --all besides the endpoint: give it, so the endpoint is what is wrong.
+      const extra = command === 'replay' ? ['--all'] : [];
+      const proc = await run([command, '--config', file, '-e', 'nosuch', ...extra]);
       expect(await proc.exited).toEqual({ code: 2, signal: null });
       expect(proc.stdout).toBe('');
       expect(proc.stderr).toBe(
