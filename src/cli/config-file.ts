@@ -1,12 +1,12 @@
 /**
  * `regnotify config`: the effective configuration as a file that loads back as one —
  * regnotify's own sections under their schema names (src/config/schema.ts), the registry's
- * `notifications:` section under its lower-case keys (src/config/endpoint-schema.ts) with Go
+ * `notifications:` section under its lower-case keys (src/config/registry/keys.ts) with Go
  * durations, the TLS files by path — secrets replaced as src/config/secrets.ts does.
  */
 import { stringify } from 'yaml';
-import { formatGoDuration } from '../config/duration.js';
-import type { EndpointKey } from '../config/endpoint-schema.js';
+import { formatGoDuration } from '../config/registry/duration.js';
+import type { EndpointKey } from '../config/registry/keys.js';
 import { redactedConfig } from '../config/secrets.js';
 import type { EndpointSettings, RegnotifyConfig } from '../config/types.js';
 import { REDACTED } from '../log.js';
@@ -81,7 +81,7 @@ It loads back as a configuration file (regnotify --config FILE), except that eve
 shown as ${REDACTED} (in a URL as REDACTED or ***): put the real values back first.`;
 
 /**
- * The document as YAML read the registry's way (YAML 1.1, as yaml.v2 and src/config/yaml.ts
+ * The document as YAML read the registry's way (YAML 1.1, as yaml.v2 and src/config/registry/yaml.ts
  * read it): a string such as `on` or `0x1F` is quoted, so it loads back as a string.
  */
 export function configYaml(config: RegnotifyConfig): string {

@@ -7,7 +7,7 @@
  * types each key by its format.
  */
 import { RegnotifyError } from '../errors.js';
-import { YAML11_BOOLS } from './go-scalar.js';
+import { YAML11_BOOLS } from './raw.js';
 
 /** A value a format refuses; convict catches it and reports it with the key. */
 export class FormatError extends RegnotifyError {

@@ -1,22 +1,22 @@
 /**
  * loadConfig: defaults < file (YAML or JSON; may be a registry's own config.yml) < environment
  * < overrides. Nothing here reads process.env or process.argv: the caller passes them in.
- * Any problem throws one ConfigError naming the key (or the variable) at fault. Unknown keys
- * directly in the registry's `notifications:` section (or in `events`) are warnings, because
- * the registry's yaml.v2 ignores them and a newer registry may add some.
+ * Any problem throws one ConfigError naming the key (or the variable) at fault. regnotify's own
+ * sections are read by ./own-sections.ts, the registry's `notifications:` by ./registry/: this
+ * is the one place that joins them.
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, toError } from '../errors.js';
-import { parseEndpoint } from './endpoint.js';
-import type { ReadTextFile } from './endpoint.js';
 import { loadOwnSections } from './own-sections.js';
-import { applyRegistryEnv, attributeToEnv } from './registry-env.js';
+import { isMap } from './raw.js';
+import type { RawMap } from './raw.js';
+import { loadNotifications } from './registry/notifications.js';
+import type { NotificationSettings } from './registry/notifications.js';
+import { readMap } from './registry/values.js';
+import { parseGoYaml } from './registry/yaml.js';
 import { configSchema } from './schema.js';
 import type { OwnConfig } from './schema.js';
-import type { LoadedConfig, LoadOptions, NotificationSettings } from './types.js';
-import { isMap, mergeMaps, readBool, readMap, unknownKeys } from './values.js';
-import { parseGoYaml } from './yaml.js';
-import type { RawMap } from './values.js';
+import type { LoadedConfig, LoadOptions } from './types.js';
 
 const words = (list: string): ReadonlySet<string> => new Set(list.split(' '));
 
@@ -71,55 +71,6 @@ function withoutRegistryRedis(doc: RawMap, warnings: string[]): RawMap {
     `redis: looks like the registry's own redis section (has "${key}"); ignored — set regnotify's Redis with REGNOTIFY_REDIS_URL or a separate file`,
   );
   return rest;
-}
-
-/** Keys allowed directly inside `notifications:` (anything else: a warning, as yaml.v2 ignores it). */
-const SECTION_TOP_KEYS: ReadonlySet<string> = new Set(['events', 'endpoints']);
-
-/** The registry's `notifications:` section → NotificationSettings. */
-export function parseNotifications(
-  raw: unknown,
-  warnings: string[],
-  readText: ReadTextFile,
-): NotificationSettings {
-  const section = readMap(raw, 'notifications');
-  const events = readMap(section['events'], 'notifications.events');
-  const unknown = [
-    ...unknownKeys(section, SECTION_TOP_KEYS, 'notifications'),
-    ...unknownKeys(events, new Set(['includereferences']), 'notifications.events'),
-  ];
-  for (const key of unknown) warnings.push(`${key}: unknown key, ignored (as the registry does)`);
-  const list = section['endpoints'] ?? [];
-  if (!Array.isArray(list)) throw new ConfigError('notifications.endpoints', 'must be a list');
-  const endpoints = list.map((raw: unknown, i) =>
-    parseEndpoint(raw, `notifications.endpoints[${i}]`, readText),
-  );
-  endpoints.forEach((e, i) => {
-    if (endpoints.findIndex((other) => other.name === e.name) < i) {
-      const why = `duplicate endpoint name ${JSON.stringify(e.name)}`;
-      throw new ConfigError(`notifications.endpoints[${i}].name`, why);
-    }
-  });
-  const includeReferences = readBool(
-    events['includereferences'],
-    'notifications.events.includereferences',
-  );
-  return { includeReferences, endpoints };
-}
-
-function loadNotifications(
-  doc: RawMap,
-  overrides: RawMap,
-  env: Record<string, string | undefined>,
-  warnings: string[],
-): NotificationSettings {
-  const fromEnv = applyRegistryEnv(readMap(doc['notifications'], 'notifications'), env, warnings);
-  const section = mergeMaps(fromEnv.section, overrides['notifications']);
-  try {
-    return parseNotifications(section, warnings, (path) => readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw err instanceof ConfigError ? attributeToEnv(err, fromEnv.provenance) : err;
-  }
 }
 
 function checkWorkerEndpoints(own: OwnConfig, notifications: NotificationSettings): void {

@@ -12,8 +12,8 @@ import { ConfigError, toError } from '../errors.js';
 import { FORMATS, formatProblem } from './formats.js';
 import { configSchema, isLeaf, schemaLeaves } from './schema.js';
 import type { OwnConfig, SchemaLeaf, SchemaTree } from './schema.js';
-import { isMap, mergeMaps, unknownKeyError } from './values.js';
-import type { RawMap } from './values.js';
+import { isMap, mergeMaps, unknownKeyError } from './raw.js';
+import type { RawMap } from './raw.js';
 
 convict.addFormats(FORMATS);
 

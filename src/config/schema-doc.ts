@@ -2,7 +2,7 @@
  * The configuration reference as a markdown table, generated from the schemas so the README
  * cannot drift from what the loader accepts.
  */
-import { ENDPOINT_KEYS, SECTION_KEYS } from './endpoint-schema.js';
+import { ENDPOINT_KEYS, SECTION_KEYS } from './registry/keys.js';
 import { schemaLeaves } from './schema.js';
 
 export interface SchemaDocRow {

@@ -1,73 +1,13 @@
 /**
  * The typed result of loading a configuration: camelCase, defaults applied, durations in ms.
  * Where each value comes from and what it means is documented in ./schema.ts and
- * ./endpoint-schema.ts (the schema is the documentation).
+ * ./registry/keys.ts (the schema is the documentation).
  */
-import type { EventsMediaTypeName } from '../events/types.js';
+import type { EndpointSettings } from './registry/endpoint.js';
+import type { NotificationSettings } from './registry/notifications.js';
 import type { OwnConfig } from './schema.js';
 
-/** '' = the media type the event was received with. */
-export type EndpointMediaType = '' | EventsMediaTypeName;
-
-export interface TlsSettings {
-  /** PEM text read from the configured files at load time ('' when not configured). */
-  ca: string;
-  cert: string;
-  key: string;
-  insecureSkipVerify: boolean;
-  /** The files the PEM texts were read from, as configured ('' when not configured). */
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-}
-
-export interface PatternFilter {
-  include: string[];
-  exclude: string[];
-}
-
-export interface EndpointSettings {
-  name: string;
-  url: string;
-  disabled: boolean;
-  headers: Record<string, string[]>;
-  /** Go defaults applied: <=0 → 1000 ms / 10 / 1000 ms. */
-  timeoutMs: number;
-  threshold: number;
-  backoffMs: number;
-  ignoredMediaTypes: string[];
-  ignore: { mediaTypes: string[]; actions: string[] };
-  /** '' = send the media type the event was received with. */
-  mediaType: EndpointMediaType;
-  maxBatch: number;
-  /** repository = in order per repository, `concurrency` repositories at once. */
-  ordering: 'strict' | 'parallel' | 'repository';
-  concurrency: number;
-  /** 0 = never give up. */
-  maxRetries: number;
-  /** 0 = never. */
-  maxAgeMs: number;
-  /** At most `max` POSTs per `perMs` across every worker; max 0 = no limit. */
-  rateLimit: { max: number; perMs: number };
-  retryAfter: boolean;
-  /** The cap on a Retry-After wait, 1 ms to 24 h (`retryaftermax`, default 5 min). */
-  retryAfterMaxMs: number;
-  tls: TlsSettings;
-  repositories: PatternFilter;
-  tags: PatternFilter;
-  /** Standard Webhooks secrets (`whsec_…`, checked at load); [] = unsigned. */
-  signing: { secrets: string[] };
-  /** envelope = the registry's body; cloudevents = CloudEvents 1.0 structured mode. */
-  format: 'envelope' | 'cloudevents';
-  /** CloudEvents `source`; '' = from each event. */
-  source: string;
-}
-
-export interface NotificationSettings {
-  includeReferences: boolean;
-  /** In file order; disabled ones are kept with `disabled: true`. */
-  endpoints: EndpointSettings[];
-}
+export type { EndpointSettings, NotificationSettings };
 
 /** The whole configuration: regnotify's sections (./schema.ts) and the registry's `notifications`. */
 export interface RegnotifyConfig extends OwnConfig {

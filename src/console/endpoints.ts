@@ -6,7 +6,7 @@
  * since each endpoint's keys live in the slot of its own hash tag. Plain commands only: this
  * reads Redis and writes nothing.
  */
-import { ENDPOINT_NAME_PATTERN } from '../config/endpoint.js';
+import { ENDPOINT_NAME_PATTERN } from '../config/registry/endpoint.js';
 import type { EndpointSettings, RegnotifyConfig } from '../config/types.js';
 import { enabledEndpoints } from '../config/types.js';
 import { RegnotifyError } from '../errors.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseDocument, stringify } from 'yaml';
-import { ENDPOINT_KEYS } from '../../src/config/endpoint-schema.js';
+import { ENDPOINT_KEYS } from '../../src/config/registry/keys.js';
 import { loadConfig } from '../../src/config/load.js';
 import { schemaLeaves } from '../../src/config/schema.js';
 import { secretValues } from '../../src/config/secrets.js';

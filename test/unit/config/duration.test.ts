@@ -4,7 +4,7 @@ import {
   GoDurationError,
   nanosToMs,
   parseGoDuration,
-} from '../../../src/config/duration.js';
+} from '../../../src/config/registry/duration.js';
 
 describe('parseGoDuration (time.ParseDuration)', () => {
   it.each([

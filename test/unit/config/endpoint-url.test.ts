@@ -6,10 +6,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/errors.js';
-import { ENDPOINT_NAME_PATTERN, parseEndpoint } from '../../../src/config/endpoint.js';
+import { ENDPOINT_NAME_PATTERN, parseEndpoint } from '../../../src/config/registry/endpoint.js';
 import type { EndpointSettings } from '../../../src/config/types.js';
 import { endpointKeys, queueName } from '../../../src/queue/names.js';
-import { checkEndpointUrl } from '../../../src/config/endpoint-url.js';
+import { checkEndpointUrl } from '../../../src/config/registry/endpoint-url.js';
 
 const KEY = 'notifications.endpoints[0].url';
 const read = (url: string, extra: Record<string, unknown> = {}): EndpointSettings =>

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { configSchemaDoc, configSchemaRows } from '../../../src/config/schema-doc.js';
 import { redactedConfig, secretValues } from '../../../src/config/secrets.js';
-import { ENDPOINT_KEYS } from '../../../src/config/endpoint-schema.js';
+import { ENDPOINT_KEYS } from '../../../src/config/registry/keys.js';
 import { schemaLeaves } from '../../../src/config/schema.js';
 import { FORMATS } from '../../../src/config/formats.js';
-import { isMap } from '../../../src/config/values.js';
-import { parseGoYaml } from '../../../src/config/yaml.js';
+import { isMap } from '../../../src/config/raw.js';
+import { parseGoYaml } from '../../../src/config/registry/yaml.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../examples/regnotify.yml');
 

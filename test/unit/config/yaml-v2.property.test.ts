@@ -5,10 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseNotifications } from '../../../src/config/load.js';
-import { GoScalar } from '../../../src/config/go-scalar.js';
-import { isMap, readDurationNs, readInt, readString } from '../../../src/config/values.js';
-import { parseGoYaml } from '../../../src/config/yaml.js';
+import { loadConfig } from '../../../src/config/load.js';
+import { parseNotifications } from '../../../src/config/registry/notifications.js';
+import { GoScalar } from '../../../src/config/registry/go-scalar.js';
+import { isMap } from '../../../src/config/raw.js';
+import { readDurationNs, readInt, readString } from '../../../src/config/registry/values.js';
+import { parseGoYaml } from '../../../src/config/registry/yaml.js';
 
 const RUNS = { seed: 20_240_607, numRuns: 300 };
 const NULL_WORDS = new Set(['~', 'null', 'Null', 'NULL']);

@@ -6,8 +6,8 @@
  * an absolute http(s) URL whose host is written after `//`, nothing a parser would drop or
  * rewrite, and no fragment (never sent, so a token put there would silently not arrive).
  */
-import { ConfigError } from '../errors.js';
-import { basicAuthorization } from '../sinks/url-display.js';
+import { ConfigError } from '../../errors.js';
+import { basicAuthorization } from '../../sinks/url-display.js';
 
 /** Scheme and authority as written: `http://user@host:80` → ['http', 'user@host:80']. */
 const SCHEME_AUTHORITY = /^(https?):\/\/([^/?#]*)/i;

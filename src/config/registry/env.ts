@@ -6,11 +6,11 @@
  * 16). Applied to the raw section before it is parsed, so the values get exactly the same checks
  * as the file's; `provenance` lets an error name the variable instead.
  */
-import { ConfigError, toError } from '../errors.js';
-import { ENDPOINT_KEYS, SECTION_KEYS } from './endpoint-schema.js';
-import type { NotificationKey } from './endpoint-schema.js';
-import { isMap } from './values.js';
-import type { RawMap } from './values.js';
+import { ConfigError, toError } from '../../errors.js';
+import { ENDPOINT_KEYS, SECTION_KEYS } from './keys.js';
+import type { NotificationKey } from './keys.js';
+import { isMap } from '../raw.js';
+import type { RawMap } from '../raw.js';
 import { parseGoYamlValue } from './yaml.js';
 
 const PREFIX = 'REGISTRY_NOTIFICATIONS';

@@ -6,6 +6,7 @@
  * takes the value the YAML 1.1 rules below give that text. So the parser (./yaml.ts) keeps the
  * text, and the readers (./values.ts) resolve it for the field they read.
  */
+import { words, YAML11_BOOLS } from '../raw.js';
 
 /** A YAML tag yaml.v2 checks a scalar against (`!!int 5`); `!!str` never makes a GoScalar. */
 export type GoTag = 'null' | 'bool' | 'int' | 'float' | 'timestamp' | 'binary';
@@ -30,17 +31,6 @@ export type GoResolved =
   | { kind: 'timestamp' }
   | { kind: 'str' }
   | { kind: 'invalid'; problem: string };
-
-const words = <T>(list: string, value: T): [string, T][] => list.split(' ').map((w) => [w, value]);
-
-/**
- * YAML 1.1's booleans, as resolve.go's resolveMap lists them: the one table of them, also used
- * for regnotify's own sections (./yaml.ts) and their REGNOTIFY_* variables (./formats.ts).
- */
-export const YAML11_BOOLS: ReadonlyMap<string, boolean> = new Map([
-  ...words('y Y yes Yes YES true True TRUE on On ON', true),
-  ...words('n N no No NO false False FALSE off Off OFF', false),
-]);
 
 /** resolve.go's resolveMap: the YAML 1.1 words (looked up before any number syntax). */
 const WORDS = new Map<string, boolean | null | number>([

@@ -8,11 +8,11 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Scalar, ScalarTag } from 'yaml';
-import { RegnotifyError } from '../errors.js';
-import { GoScalar, isNullText, YAML11_BOOLS } from './go-scalar.js';
+import { RegnotifyError } from '../../errors.js';
+import { setOwn, YAML11_BOOLS } from '../raw.js';
+import type { RawMap } from '../raw.js';
+import { GoScalar, isNullText } from './go-scalar.js';
 import type { GoTag } from './go-scalar.js';
-import { setOwn } from './values.js';
-import type { RawMap } from './values.js';
 
 const yaml11Bool: ScalarTag = {
   identify: (v) => typeof v === 'boolean',

@@ -5,16 +5,12 @@
  * here for the field read: see ./go-scalar.ts) or, from a JSON file or overrides, as plain JS
  * values. `null`/`undefined` (an absent, empty or null key) is the Go zero value.
  */
-import { ConfigError, toError } from '../errors.js';
-import { parseGoDuration } from './duration.js';
+import { ConfigError, toError } from '../../errors.js';
+import { isMap, setOwn, unknownKeyError } from '../raw.js';
+import type { RawMap } from '../raw.js';
+import { nanosToMs, parseGoDuration } from './duration.js';
 import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
 import type { GoResolved } from './go-scalar.js';
-
-export type RawMap = Record<string, unknown>;
-
-export function isMap(v: unknown): v is RawMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoScalar);
-}
 
 /** A raw value as an error shows it: a GoScalar as written, a string in quotes. */
 function describe(v: unknown): string {
@@ -99,6 +95,34 @@ export function readDurationNs(v: unknown, key: string): number {
   throw new ConfigError(key, `invalid duration: ${describe(v)}`);
 }
 
+/** A Go duration in ms, rounded up: a positive one stays positive, so only <= 0 is "unset". */
+export function readMs(v: unknown, key: string): number {
+  return nanosToMs(readDurationNs(v, key));
+}
+
+/** A reader of a Go int from `min` to `max`, `def` when unset. */
+export function range(def: number, min: number, max: number) {
+  return (v: unknown, key: string): number => {
+    const n = v === undefined || v === null ? def : readInt(v, key);
+    if (n < min || n > max) throw new ConfigError(key, `must be from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+/** `a, b or c`. */
+const listed = (values: readonly string[]): string =>
+  values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+
+/** A reader of a string, one of `values` (`def` when unset or ''); else `must`, or the list. */
+export function oneOf<const V extends readonly string[]>(values: V, def: V[number], must?: string) {
+  return (v: unknown, key: string): V[number] => {
+    const text = readString(v, key) || def;
+    const found = values.find((x) => x === text);
+    if (found !== undefined) return found;
+    throw new ConfigError(key, must ?? `must be ${listed(values)}, got ${JSON.stringify(text)}`);
+  };
+}
+
 /** A Go []string: each item as readString reads it, a null item as "" (its zero value). */
 export function readStringList(v: unknown, key: string): string[] {
   if (v === null || v === undefined) return [];
@@ -121,33 +145,11 @@ export function readHeaders(v: unknown, key: string): Record<string, string[]> {
   return out;
 }
 
-/** `map[key] = value`, also for a key named `__proto__` (a header name is any string). */
-export function setOwn(map: RawMap, key: string, value: unknown): void {
-  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** Maps merge key by key; anything else (lists included) is replaced. */
-export function mergeMaps(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (!isMap(base) || !isMap(over)) return over;
-  const out: RawMap = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = mergeMaps(base[k], v);
-  return out;
-}
-
 /** Keys of `map` not in `allowed`, each as a full path. */
 export function unknownKeys(map: RawMap, allowed: ReadonlySet<string>, path: string): string[] {
   return Object.keys(map)
     .filter((k) => !allowed.has(k))
     .map((k) => (path ? `${path}.${k}` : k));
-}
-
-/** `key` (inside `path`) is none of `allowed`: a hint when only the case differs, else the list. */
-export function unknownKeyError(key: string, allowed: Iterable<string>, path: string): ConfigError {
-  const known = [...allowed];
-  const near = known.find((a) => a.toLowerCase() === key.toLowerCase());
-  const hint = near ? ` (did you mean "${near}"?)` : `; known keys: ${known.join(', ')}`;
-  return new ConfigError(path ? `${path}.${key}` : key, `unknown key${hint}`);
 }
 
 /** Like unknownKeys, but throws for the first one. */

@@ -3,7 +3,7 @@
  * nanoseconds, a string is parsed like `time.ParseDuration`. The arithmetic is done in BigInt so
  * the overflow rules and the rounding of fractions are Go's, bit for bit.
  */
-import { RegnotifyError } from '../errors.js';
+import { RegnotifyError } from '../../errors.js';
 
 const NS = 1n;
 const US = 1_000n;
