@@ -1,5 +1,5 @@
 import { LuaScript } from './scripts.js';
-import { RECORD_RUN } from './strict-scripts.js';
+import { RECORD_RUN_TAKE } from './record-run.js';
 
 /**
  * `ordering: repository` (docs/ordering.md): events of one repository in acceptance order, one
@@ -43,14 +43,7 @@ if f then
       redis.call('RPUSH', KEYS[1], f.head)
     end
   end
-  if f.reset then redis.call('HSET', KEYS[6], 'recent', 0) end
-  for field, n in pairs(f.counts) do
-    redis.call('HINCRBY', KEYS[7], field, n)
-  end
-  for _, entry in ipairs(f.dead) do
-    redis.call('LPUSH', KEYS[8], entry)
-  end
-${RECORD_RUN}end
+${RECORD_RUN_TAKE}end
 local t = spec.take
 if not t then
   if owned == 1 and redis.call('LLEN', KEYS[1]) > 0 and not redis.call('HGET', KEYS[3], 'paused') then

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { recordRunLua } from './record-run.js';
 import type { RedisClient } from './connection.js';
 
 /**
@@ -115,32 +116,8 @@ if m > 0 then
     end
   end
 end
-if spec.reset then redis.call('HSET', KEYS[2], 'recent', 0) end
-for field, n in pairs(spec.counts) do
-  redis.call('HINCRBY', KEYS[3], field, n)
-end
-for _, entry in ipairs(spec.dead) do
-  redis.call('LPUSH', KEYS[4], entry)
-end
-local dropped, deadMax = 0, tonumber(spec.deadMax) or 0
-if deadMax > 0 and #spec.dead > 0 then
-  dropped = redis.call('LLEN', KEYS[4]) - deadMax
-  if dropped > 0 then
-    redis.call('LTRIM', KEYS[4], 0, deadMax - 1)
-    redis.call('HINCRBY', KEYS[3], 'deadDropped', dropped)
-  else
-    dropped = 0
-  end
-end
-local historyMax = tonumber(spec.historyMax) or 0
-if historyMax > 0 and spec.history and #spec.history > 0 then
-  for _, entry in ipairs(spec.history) do
-    redis.call('XADD', KEYS[5], '*', 'a', entry)
-  end
-  redis.call('XTRIM', KEYS[5], 'MAXLEN', '~', historyMax)
-  local minId = tonumber(spec.historyMinId) or 0
-  if minId > 0 then redis.call('XTRIM', KEYS[5], 'MINID', '~', minId) end
-end
+local dropped = 0
+${recordRunLua({ spec: 'spec', breaker: 'KEYS[2]', metrics: 'KEYS[3]', dead: 'KEYS[4]', history: 'KEYS[5]' })}
 return { removed, dropped }
 `);
 

@@ -1,3 +1,4 @@
+import { RECORD_RUN_TAKE } from './record-run.js';
 import { LuaScript } from './scripts.js';
 
 /**
@@ -29,35 +30,6 @@ import { LuaScript } from './scripts.js';
  *   skipped: ids in `wait` whose job hash is gone (nothing to deliver), dropped;
  *   deadDropped: the oldest dead letters dropped to keep the list within `deadMax`.
  */
-/**
- * The end of a finish, shared by every take-and-finish script (this one, repo-scripts.ts): caps
- * the dead letters at `f.deadMax` (counting what it drops in `dropped` and the metrics' field
- * `deadDropped`) and appends the run's attempts to the history stream (history.ts), bounded by
- * count and age. Last, so that on a full Redis the writes before it free memory first.
- *   Expects: `f` (the finish spec), `dropped` (a local set to 0), KEYS[7] metrics, KEYS[8] dead,
- *   KEYS[10] history.
- */
-export const RECORD_RUN = `  local deadMax = tonumber(f.deadMax) or 0
-  if deadMax > 0 and #f.dead > 0 then
-    local over = redis.call('LLEN', KEYS[8]) - deadMax
-    if over > 0 then
-      redis.call('LTRIM', KEYS[8], 0, deadMax - 1)
-      redis.call('HINCRBY', KEYS[7], 'deadDropped', over)
-      dropped = over
-    end
-  end
-  -- The run's attempts (history.ts), last: on a full Redis the writes above free memory first.
-  local historyMax = tonumber(f.historyMax) or 0
-  if historyMax > 0 and f.history and #f.history > 0 then
-    for _, entry in ipairs(f.history) do
-      redis.call('XADD', KEYS[10], '*', 'a', entry)
-    end
-    redis.call('XTRIM', KEYS[10], 'MAXLEN', '~', historyMax)
-    local minId = tonumber(f.historyMinId) or 0
-    if minId > 0 then redis.call('XTRIM', KEYS[10], 'MINID', '~', minId) end
-  end
-`;
-
 export const advanceScript = new LuaScript(`
 local base = ARGV[1]
 local spec = cjson.decode(ARGV[2])
@@ -95,14 +67,7 @@ if f then
       redis.call('RPUSH', KEYS[1], f.head)
     end
   end
-  if f.reset then redis.call('HSET', KEYS[6], 'recent', 0) end
-  for field, n in pairs(f.counts) do
-    redis.call('HINCRBY', KEYS[7], field, n)
-  end
-  for _, entry in ipairs(f.dead) do
-    redis.call('LPUSH', KEYS[8], entry)
-  end
-${RECORD_RUN}end
+${RECORD_RUN_TAKE}end
 local t = spec.take
 if not t then
   -- Not going on (stopping, backing off): whatever waits is for another worker to take.

@@ -86,33 +86,35 @@ describe('delivery history', () => {
     expect(older.attempts.map((x) => x.attempt)).toEqual([2]);
   });
 
-  it('is kept for parallel endpoints too, with the dead-letter cap', async () => {
-    const rx = await startReceiver({ respond: () => 500 });
-    cleanup(() => rx.close());
-    const app = await startTestApp({
-      redisUrl: redis().url,
-      prefix: `hist${++prefixes}`,
-      endpoints: [
-        { name: 'par', url: rx.url, ordering: 'parallel', concurrency: 2, maxretries: 1 },
-      ],
-      sections: { console: { deadLettersMax: 1 } },
-    });
-    cleanup(() => app.close());
-    expect((await app.post(events(3, 'par'))).status).toBe(200);
-    const base = app.app.httpUrl ?? '';
-    await waitUntil(
-      async () =>
-        ((await api(base, 'endpoints/par')).endpoint as { deadDropped: number }).deadDropped === 2,
-      { message: 'two of three dead letters dropped' },
-    );
-    const { attempts } = (await api(base, 'endpoints/par/history')) as {
-      attempts: { result: string; attempt: number }[];
-    };
-    expect(attempts).toHaveLength(6);
-    expect(attempts.every((a) => a.result === '500')).toBe(true);
-    expect(attempts.map((a) => a.attempt).sort()).toEqual([1, 1, 1, 2, 2, 2]);
-    expect((await api(base, 'endpoints/par')).endpoint).toMatchObject({ dead: 1, events: 3 });
-  });
+  it.each(['parallel', 'repository'] as const)(
+    'is kept for %s endpoints too, with the dead-letter cap',
+    async (ordering) => {
+      const rx = await startReceiver({ respond: () => 500 });
+      cleanup(() => rx.close());
+      const app = await startTestApp({
+        redisUrl: redis().url,
+        prefix: `hist${++prefixes}`,
+        endpoints: [{ name: 'par', url: rx.url, ordering, concurrency: 2, maxretries: 1 }],
+        sections: { console: { deadLettersMax: 1 } },
+      });
+      cleanup(() => app.close());
+      expect((await app.post(events(3, 'par'))).status).toBe(200);
+      const base = app.app.httpUrl ?? '';
+      await waitUntil(
+        async () =>
+          ((await api(base, 'endpoints/par')).endpoint as { deadDropped: number }).deadDropped ===
+          2,
+        { message: 'two of three dead letters dropped' },
+      );
+      const { attempts } = (await api(base, 'endpoints/par/history')) as {
+        attempts: { result: string; attempt: number }[];
+      };
+      expect(attempts).toHaveLength(6);
+      expect(attempts.every((a) => a.result === '500')).toBe(true);
+      expect(attempts.map((a) => a.attempt).sort()).toEqual([1, 1, 1, 2, 2, 2]);
+      expect((await api(base, 'endpoints/par')).endpoint).toMatchObject({ dead: 1, events: 3 });
+    },
+  );
 
   it('is bounded by count and by age', async () => {
     const rx = await startReceiver();

@@ -1,0 +1,58 @@
+/**
+ * What every finish script records of a delivery run, as one Lua fragment: the breaker reset
+ * when anything succeeded, the run's counters, its dead letters capped at `deadMax` (the oldest
+ * dropped, counted in `dropped` and the metrics' `deadDropped`) and its attempts appended to the
+ * history stream (history.ts), bounded by count and age. Used by the parallel finish
+ * (scripts.ts) and by the strict and repository take-and-finish scripts (strict-scripts.ts,
+ * repo-scripts.ts), which name the spec and the keys differently.
+ *
+ * The fragment expects a local `dropped` (0) in scope. It comes after the writes that free
+ * memory (removing delivered jobs), so that on a full Redis it can still write.
+ */
+export interface RecordRunKeys {
+  /** The Lua expression of the finish spec ({ reset, counts, dead, deadMax, history, …}). */
+  spec: string;
+  breaker: string;
+  metrics: string;
+  dead: string;
+  history: string;
+}
+
+export function recordRunLua({ spec: f, breaker, metrics, dead, history }: RecordRunKeys): string {
+  return `
+  if ${f}.reset then redis.call('HSET', ${breaker}, 'recent', 0) end
+  for field, n in pairs(${f}.counts) do
+    redis.call('HINCRBY', ${metrics}, field, n)
+  end
+  for _, entry in ipairs(${f}.dead) do
+    redis.call('LPUSH', ${dead}, entry)
+  end
+  local deadMax = tonumber(${f}.deadMax) or 0
+  if deadMax > 0 and #${f}.dead > 0 then
+    local over = redis.call('LLEN', ${dead}) - deadMax
+    if over > 0 then
+      redis.call('LTRIM', ${dead}, 0, deadMax - 1)
+      redis.call('HINCRBY', ${metrics}, 'deadDropped', over)
+      dropped = over
+    end
+  end
+  local historyMax = tonumber(${f}.historyMax) or 0
+  if historyMax > 0 and ${f}.history and #${f}.history > 0 then
+    for _, entry in ipairs(${f}.history) do
+      redis.call('XADD', ${history}, '*', 'a', entry)
+    end
+    redis.call('XTRIM', ${history}, 'MAXLEN', '~', historyMax)
+    local minId = tonumber(${f}.historyMinId) or 0
+    if minId > 0 then redis.call('XTRIM', ${history}, 'MINID', '~', minId) end
+  end
+`;
+}
+
+/** The take-and-finish scripts' keys: KEYS[6] breaker, [7] metrics, [8] dead, [10] history. */
+export const RECORD_RUN_TAKE = recordRunLua({
+  spec: 'f',
+  breaker: 'KEYS[6]',
+  metrics: 'KEYS[7]',
+  dead: 'KEYS[8]',
+  history: 'KEYS[10]',
+});
