@@ -74,3 +74,23 @@ export function warnAboutIngest(
     );
   }
 }
+
+/**
+ * The warning for a console (the dashboard and /api/v1/) served without credentials on an
+ * address other hosts can reach: anyone there reads every endpoint's events and dead letters
+ * and, unless read-only, replays, drops and pauses. undefined when there is nothing to say.
+ */
+export function consoleOpenWarning(
+  addr: string,
+  { credentials, readOnly }: { credentials: boolean; readOnly: boolean },
+): string | undefined {
+  const host = addr
+    .slice(0, addr.lastIndexOf(':'))
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase();
+  if (credentials || LOOPBACK.includes(host) || /^127\./.test(host)) return undefined;
+  const what = readOnly
+    ? 'its reads (read-only: events, attempts, dead letters)'
+    : 'its reads and writes (replay, drop, pause)';
+  return `the console (/ and /api/v1/) on ${addr} is open to anyone who reaches it, ${what}: set console.token (or console.enabled: false)`;
+}

@@ -3,7 +3,7 @@
  * and workers (and, with no Redis configured, a private redis-server); `ingest` and `work`
  * processes run one role each, as many of them as you like, on any hosts.
  */
-import { warnAboutIngest } from './app-warnings.js';
+import { consoleOpenWarning, warnAboutIngest } from './app-warnings.js';
 import { enabledEndpoints } from './config/types.js';
 import type { EndpointSettings, RegnotifyConfig } from './config/types.js';
 import { startEmbeddedRedis } from './embedded/redis-server.js';
@@ -339,6 +339,18 @@ export async function startApp(options: StartAppOptions): Promise<App> {
         path: config.ingest.path,
         url: srv.url,
       });
+    }
+    if (config.console.enabled) {
+      const { token, username, password } = config.ingest.auth;
+      const credentials = Boolean(
+        config.console.token || config.metrics.token || token || (username && password),
+      );
+      const readOnly = config.console.readOnly;
+      const listeners = [roles.ingest ? config.ingest.addr : '', config.metrics.addr];
+      for (const addr of listeners.filter((a) => a !== '')) {
+        const warning = consoleOpenWarning(addr, { credentials, readOnly });
+        if (warning !== undefined) logger.warn(warning);
+      }
     }
     if (config.metrics.addr) {
       const opsServer = await startHttpServer({
