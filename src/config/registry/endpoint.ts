@@ -224,7 +224,18 @@ function checkTogether(e: EndpointSettings, path: string): void {
   if ((e.tls.cert === '') !== (e.tls.key === '')) {
     throw new ConfigError(`${path}.tls`, 'certificate and key must be given together');
   }
+  if (e.signing.secrets.length > 0) {
+    // The signature headers are computed per attempt; a configured one would be sent beside
+    // them and a receiver would read either.
+    const taken = Object.keys(e.headers).find((h) => SIGNING_HEADERS.has(h.toLowerCase()));
+    if (taken !== undefined) {
+      const why = `${taken} is set by signing.secrets; remove it from headers`;
+      throw new ConfigError(`${path}.headers`, why);
+    }
+  }
 }
+
+const SIGNING_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature']);
 
 /** Parse and validate endpoint `raw` found at `path` (e.g. `notifications.endpoints[0]`). */
 export function parseEndpoint(

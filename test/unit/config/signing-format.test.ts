@@ -69,6 +69,18 @@ describe('signing.secrets, format, source', () => {
     expect(() => loadConfig(endpoint({ signing: { secret: scalar } }))).toThrow(/signing.*secret/);
   });
 
+  it('refuse a configured webhook-* header beside signing (the receiver would see two)', () => {
+    for (const name of ['webhook-id', 'Webhook-Signature', 'WEBHOOK-TIMESTAMP']) {
+      expect(() => first({ signing: { secrets: [secret()] }, headers: { [name]: ['x'] } })).toThrow(
+        new RegExp(
+          `endpoints\\[0\\]\\.headers: ${name} is set by signing\\.secrets; remove it from headers`,
+        ),
+      );
+    }
+    // Without signing the header is the user's to send.
+    expect(first({ headers: { 'webhook-id': ['x'] } }).headers).toEqual({ 'webhook-id': ['x'] });
+  });
+
   it('refuse an unknown format and a source that is no URI reference', () => {
     expect(() => first({ format: 'cloudevent' })).toThrow(
       /endpoints\[0\]\.format: must be envelope or cloudevents, got "cloudevent"/,
