@@ -1,6 +1,6 @@
 /**
- * What every finish script records of a delivery run, as one Lua fragment: the breaker reset
- * when anything succeeded, the run's counters, its dead letters capped at `deadMax` (the oldest
+ * Lua fragments shared by the finish scripts. What every finish records of a delivery run:
+ * the breaker reset when anything succeeded, the run's counters, its dead letters capped at `deadMax` (the oldest
  * dropped, counted in `dropped` and the metrics' `deadDropped`) and its attempts appended to the
  * history stream (history.ts), bounded by count and age. Used by the parallel finish
  * (scripts.ts) and by the strict and repository take-and-finish scripts (strict-scripts.ts,
@@ -56,3 +56,29 @@ export const RECORD_RUN_TAKE = recordRunLua({
   dead: 'KEYS[8]',
   history: 'KEYS[10]',
 });
+
+/**
+ * The take-and-finish scripts' release of the head job a run held (strict-scripts.ts,
+ * repo-scripts.ts): if its lock is still the run's token, out of `active` (BullMQ's layout) —
+ * writes that never grow memory, so on a full Redis what follows may still write — and
+ * `owned` = 1. Expects locals `f` (the finish spec), `owned` (0) and `lockKey`.
+ */
+export const RELEASE_HEAD = `
+  if redis.call('GET', lockKey) == f.token then
+    owned = 1
+    redis.call('LREM', KEYS[2], 1, f.head)
+    redis.call('DEL', lockKey)
+    redis.call('SREM', KEYS[5], f.head)
+  end
+`;
+
+/** Then, if it was still the run's: deleted when done, else back at the head of `wait`. */
+export const SETTLE_HEAD = `
+  if owned == 1 then
+    if f.done then
+      redis.call('DEL', headKey, headKey .. ':logs')
+    else
+      redis.call('RPUSH', KEYS[1], f.head)
+    end
+  end
+`;

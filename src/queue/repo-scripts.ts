@@ -1,5 +1,5 @@
 import { LuaScript } from './scripts.js';
-import { RECORD_RUN_TAKE } from './record-run.js';
+import { RECORD_RUN_TAKE, RELEASE_HEAD, SETTLE_HEAD } from './record-run.js';
 
 /**
  * `ordering: repository` (docs/ordering.md): events of one repository in acceptance order, one
@@ -32,18 +32,7 @@ if f then
   local headKey = base .. f.head
   local lockKey = headKey .. ':lock'
   -- LREM and DEL first: on a full Redis (noeviction) what follows may then still write.
-  if redis.call('GET', lockKey) == f.token then
-    owned = 1
-    redis.call('LREM', KEYS[2], 1, f.head)
-    redis.call('DEL', lockKey)
-    redis.call('SREM', KEYS[5], f.head)
-    if f.done then
-      redis.call('DEL', headKey, headKey .. ':logs')
-    else
-      redis.call('RPUSH', KEYS[1], f.head)
-    end
-  end
-${RECORD_RUN_TAKE}end
+${RELEASE_HEAD}${SETTLE_HEAD}${RECORD_RUN_TAKE}end
 local t = spec.take
 if not t then
   if owned == 1 and redis.call('LLEN', KEYS[1]) > 0 and not redis.call('HGET', KEYS[3], 'paused') then

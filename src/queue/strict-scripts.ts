@@ -1,4 +1,4 @@
-import { RECORD_RUN_TAKE } from './record-run.js';
+import { RECORD_RUN_TAKE, RELEASE_HEAD, SETTLE_HEAD } from './record-run.js';
 import { LuaScript } from './scripts.js';
 
 /**
@@ -40,13 +40,7 @@ if f then
   local lockKey = headKey .. ':lock'
   -- On a full Redis (noeviction) the first write of a script decides whether it may write:
   -- LREM, LTRIM and DEL never grow memory, so what follows (counters, a job put back) lands.
-  if redis.call('GET', lockKey) == f.token then
-    owned = 1
-    redis.call('LREM', KEYS[2], 1, f.head)
-    redis.call('DEL', lockKey)
-    redis.call('SREM', KEYS[5], f.head)
-  end
-  local m = #f.remove
+${RELEASE_HEAD}  local m = #f.remove
   if m > 0 then
     local tail = redis.call('LRANGE', KEYS[1], -m, -1)
     if #tail ~= m then removed = 0 end
@@ -60,14 +54,7 @@ if f then
       end
     end
   end
-  if owned == 1 then
-    if f.done then
-      redis.call('DEL', headKey, headKey .. ':logs')
-    else
-      redis.call('RPUSH', KEYS[1], f.head)
-    end
-  end
-${RECORD_RUN_TAKE}end
+${SETTLE_HEAD}${RECORD_RUN_TAKE}end
 local t = spec.take
 if not t then
   -- Not going on (stopping, backing off): whatever waits is for another worker to take.
