@@ -1,10 +1,10 @@
 /**
  * Lua fragments shared by the finish scripts. What every finish records of a delivery run:
- * the breaker reset when anything succeeded, the run's counters, its dead letters capped at `deadMax` (the oldest
- * dropped, counted in `dropped` and the metrics' `deadDropped`) and its attempts appended to the
- * history stream (history.ts), bounded by count and age. Used by the parallel finish
- * (scripts.ts) and by the strict and repository take-and-finish scripts (strict-scripts.ts,
- * repo-scripts.ts), which name the spec and the keys differently.
+ * the breaker reset when anything succeeded, the run's counters, its dead letters capped at
+ * `deadMax` (the oldest dropped, counted in `dropped` and the metrics' `deadDropped`) and its
+ * attempts appended to the history stream (history.ts), bounded by count and age. Used by the
+ * parallel finish (scripts.ts) and by the strict and repository take-and-finish scripts
+ * (strict-scripts.ts, repo-scripts.ts), which name the spec and the keys differently.
  *
  * The fragment expects a local `dropped` (0) in scope. It comes after the writes that free
  * memory (removing delivered jobs), so that on a full Redis it can still write.
