@@ -21,13 +21,11 @@ function childOf(node: SchemaTree, key: string): SchemaLeaf | SchemaTree | undef
   return Object.hasOwn(node, key) ? node[key] : undefined;
 }
 
+const readsText = (f: SchemaLeaf['format']): boolean =>
+  typeof f === 'string' && FORMATS[f].coerce !== undefined;
+
 function valueAt(tree: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (isMap(v) ? v[key] : undefined), tree);
-}
-
-/** Whether a key's format reads a variable's text into another type (a number, a list…). */
-function readsText(leaf: SchemaLeaf): boolean {
-  return typeof leaf.format === 'string' && FORMATS[leaf.format].coerce !== undefined;
 }
 
 /**
@@ -47,7 +45,8 @@ function shaped(raw: RawMap, node: SchemaTree, path: string): RawMap {
       throw unknownKeyError(key, Object.keys(node), path);
     }
     if (value === null || value === undefined) continue;
-    if (child && isLeaf(child) && typeof value === 'string' && readsText(child)) {
+    // A format that coerces reads a variable's text into another type (a number, a list…).
+    if (child && isLeaf(child) && typeof value === 'string' && readsText(child.format)) {
       throw new ConfigError(at, formatProblem(child.format, value) ?? 'must not be a string');
     }
     if (!child || isLeaf(child)) out[key] = value;
@@ -69,17 +68,12 @@ function ownSections(doc: RawMap, origin: string): RawMap {
   return out;
 }
 
-/** Where the values convict validated came from, to name the one at fault. */
-interface Sources {
-  vars: Readonly<Record<string, string>>;
-  values: unknown;
-}
-
 /**
  * The error for `path`, which convict reported (`reported`): its first key the schema does not
- * have, or the key whose value is bad, named by the variable if one set it.
+ * have, or the key whose value (in `values`) is bad, named by the variable (of `vars`) if one
+ * set it.
  */
-function problemAt(path: string, s: Sources, reported: string): ConfigError {
+function problemAt(path: string, reported: string, vars: object, values: unknown): ConfigError {
   const keys = path.split('.');
   let node: SchemaTree = configSchema;
   for (const [i, key] of keys.entries()) {
@@ -90,8 +84,8 @@ function problemAt(path: string, s: Sources, reported: string): ConfigError {
       continue;
     }
     const at = keys.slice(0, i + 1).join('.');
-    const problem = formatProblem(child.format, valueAt(s.values, at)) ?? reported;
-    if (s.vars[child.env] === undefined) return new ConfigError(at, problem);
+    const problem = formatProblem(child.format, valueAt(values, at)) ?? reported;
+    if (!Object.hasOwn(vars, child.env)) return new ConfigError(at, problem);
     return new ConfigError(child.env, `${problem} (${at})`);
   }
   return new ConfigError(path, reported);
@@ -102,18 +96,12 @@ function problemAt(path: string, s: Sources, reported: string): ConfigError {
  * 6.2.5: a line each, `<path>: <problem>…` or `configuration param '<path>' not declared in the
  * schema`), an unknown key first: it is most often a typo, which may explain the rest.
  */
-function firstProblem(report: string, s: Sources): ConfigError {
-  const lines = report.split('\n');
-  for (const pattern of [
-    /^configuration param '(.+)' not declared in the schema$/,
-    /^([\w.]+): /,
-  ]) {
-    for (const line of lines) {
-      const path = pattern.exec(line)?.[1];
-      if (path !== undefined) return problemAt(path, s, line);
-    }
-  }
-  return new ConfigError('config', report);
+function firstProblem(report: string, vars: object, values: unknown): ConfigError {
+  const line =
+    /^configuration param '(.+)' not declared in the schema$/m.exec(report) ??
+    /^([\w.]+): .*$/m.exec(report);
+  if (line?.[1] === undefined) return new ConfigError('config', report);
+  return problemAt(line[1], line[0], vars, values);
 }
 
 function crossChecks(c: OwnConfig): void {
@@ -156,7 +144,7 @@ function read(tree: unknown, vars: Record<string, string>): OwnConfig {
   try {
     cfg.validate({ allowed: 'strict' });
   } catch (err) {
-    throw firstProblem(toError(err).message, { vars, values: cfg.get() });
+    throw firstProblem(toError(err).message, vars, cfg.get());
   }
   return cfg.get();
 }
