@@ -6,12 +6,13 @@
  * lists the known ones, documents them and names the reader of each).
  */
 import { ConfigError } from '../../errors.js';
+import { unknownKeyError } from '../raw.js';
 import type { RawMap } from '../raw.js';
 import type { ReadTextFile } from './endpoint-readers.js';
 import { checkEndpointUrl } from './endpoint-url.js';
 import { allowedEndpointKeys, isSetting, SETTINGS } from './keys.js';
-import type { EndpointKey, EndpointSettings, SettingsTree } from './keys.js';
-import { readMap, rejectUnknownKeys } from './values.js';
+import type { EndpointSettings, SettingsTree } from './keys.js';
+import { readMap } from './values.js';
 
 export type { EndpointSettings, ReadTextFile };
 export { ENDPOINT_NAME_PATTERN } from './endpoint-readers.js';
@@ -20,14 +21,16 @@ export { ENDPOINT_NAME_PATTERN } from './endpoint-readers.js';
  * The raw value of each key of endpoint `raw` (at `path`). A map (`tls`, `ignore`…) is checked
  * for unknown keys when one of its keys is first read.
  */
-function endpointValues(raw: unknown, path: string): (key: EndpointKey) => unknown {
+function endpointValues(raw: unknown, path: string): (key: string) => unknown {
   const maps = new Map<string, RawMap>();
   const mapAt = (sub: string): RawMap => {
     const known = maps.get(sub);
     if (known) return known;
     const where = sub === '' ? path : `${path}.${sub}`;
     const map = readMap(sub === '' ? raw : mapAt('')[sub], where);
-    rejectUnknownKeys(map, allowedEndpointKeys(sub), where);
+    const allowed = allowedEndpointKeys(sub);
+    const bad = Object.keys(map).find((k) => !allowed.has(k));
+    if (bad !== undefined) throw unknownKeyError(bad, allowed, where);
     maps.set(sub, map);
     return map;
   };
@@ -72,7 +75,7 @@ export function parseEndpoint(
     const out: Record<string, unknown> = {};
     for (const [setting, node] of Object.entries(tree)) {
       out[setting] = isSetting(node)
-        ? node.read(valueOf(node.key as EndpointKey), `${path}.${node.key}`, readText)
+        ? node.read(valueOf(node.key), `${path}.${node.key}`, readText)
         : read(node);
     }
     return out;

@@ -29,16 +29,6 @@ export interface NotificationKey<K extends string = string> {
   registry: boolean;
 }
 
-export const SECTION_KEYS: readonly NotificationKey[] = [
-  {
-    key: 'events.includereferences',
-    field: 'EVENTCONFIG_INCLUDEREFERENCES',
-    doc: 'Add `references` (the descriptors a manifest points to) to manifest events.',
-    default: 'false',
-    registry: true,
-  },
-];
-
 /** An endpoint key with the reader of its setting. */
 export interface Setting<K extends string, V> extends NotificationKey<K> {
   read: Reader<V>;
@@ -67,6 +57,15 @@ const theirs = keyOf(true);
 const ours = keyOf(false);
 /** A second setting read from a documented key (no row of its own). */
 const also = <K extends string, V>(key: K, read: Reader<V>) => ours(key, '', read, { doc: '' });
+
+export const SECTION_KEYS: readonly NotificationKey[] = [
+  {
+    ...theirs('events.includereferences', 'false', readBool, {
+      doc: 'Add `references` (the descriptors a manifest points to) to manifest events.',
+    }),
+    field: 'EVENTCONFIG_INCLUDEREFERENCES', // the Go field's name, not the YAML key's
+  },
+];
 
 const MEDIA_TYPES = ['', EventsMediaType, EventsMediaTypeV2] as const;
 

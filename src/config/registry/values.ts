@@ -6,7 +6,7 @@
  * values. `null`/`undefined` (an absent, empty or null key) is the Go zero value.
  */
 import { ConfigError, toError } from '../../errors.js';
-import { isMap, setOwn, unknownKeyError } from '../raw.js';
+import { isMap, setOwn } from '../raw.js';
 import type { RawMap } from '../raw.js';
 import { nanosToMs, parseGoDuration } from './duration.js';
 import { GoScalar, resolveGoScalar, toInt64 } from './go-scalar.js';
@@ -150,10 +150,4 @@ export function unknownKeys(map: RawMap, allowed: ReadonlySet<string>, path: str
   return Object.keys(map)
     .filter((k) => !allowed.has(k))
     .map((k) => (path ? `${path}.${k}` : k));
-}
-
-/** Like unknownKeys, but throws for the first one. */
-export function rejectUnknownKeys(map: RawMap, allowed: ReadonlySet<string>, path: string): void {
-  const bad = Object.keys(map).find((k) => !allowed.has(k));
-  if (bad !== undefined) throw unknownKeyError(bad, allowed, path);
 }
