@@ -12,16 +12,10 @@ const SEC = 1_000_000_000n;
 const MIN = 60n * SEC;
 const HOUR = 60n * MIN;
 
-const UNITS: ReadonlyMap<string, bigint> = new Map([
-  ['ns', NS],
-  ['us', US],
-  ['\u00b5s', US], // U+00B5 micro sign
-  ['\u03bcs', US], // U+03BC Greek small letter mu
-  ['ms', MS],
-  ['s', SEC],
-  ['m', MIN],
-  ['h', HOUR],
-]);
+/** Go's unitMap; `us` also as µ (U+00B5, micro sign) and μ (U+03BC, Greek mu). */
+const UNITS = new Map(
+  Object.entries({ ns: NS, us: US, '\u00b5s': US, '\u03bcs': US, ms: MS, s: SEC, m: MIN, h: HOUR }),
+);
 
 const MAX_ABS = 1n << 63n; // |math.MinInt64|; the positive bound is one less
 
