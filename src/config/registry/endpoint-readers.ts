@@ -1,7 +1,7 @@
 /**
- * The readers of an endpoint's own keys (./keys.ts pairs each key with its reader): what the
- * registry's field types (./values.ts) do not check and regnotify needs — the name becomes part
- * of Redis keys, a secret must decode, a bounded duration.
+ * Readers of an endpoint's keys beyond the plain Go field types of ./values.ts (./keys.ts pairs
+ * each key with its reader): Go's defaults, the name (part of Redis keys), the actions, a
+ * CloudEvents source, signing secrets, bounded durations, the PEM files.
  */
 import { ConfigError, toError } from '../../errors.js';
 import { positiveOr } from '../../sinks/defaults.js';
