@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { EmbeddedRedisError } from './errors.js';
 
 export interface SupervisorOptions {
   child: ChildProcess;
@@ -61,7 +62,8 @@ export class Supervisor {
       this.restarts.shift();
     }
     if (this.restarts.length >= this.opts.maxRestartsPerMinute) {
-      const err = new Error(
+      const err = new EmbeddedRedisError(
+        'ERR_REDIS_GAVE_UP',
         `embedded redis-server died ${this.restarts.length + 1} times within a minute; not restarting it`,
       );
       this.opts.logger.fatal({ err }, 'embedded redis-server supervision gave up');
