@@ -23,7 +23,10 @@ export class SinkClosedError extends RegnotifyError {
   }
 }
 
-/** Closing a sink twice, where the original reports it (`eventqueue: already closed`…). */
+/**
+ * Closing twice, for a Sink written against this package that reports it as Go's do
+ * (`eventqueue: already closed`…). regnotify's own sinks take a second close as the first.
+ */
 export class AlreadyClosedError extends RegnotifyError {
   constructor(what: string) {
     super('ERR_ALREADY_CLOSED', `${what}: already closed`);
