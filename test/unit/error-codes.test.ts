@@ -9,15 +9,7 @@ import { createIngestHandler } from '../../src/http/ingest.js';
 import { workersCheck } from '../../src/http/ops.js';
 import { parseListenAddress } from '../../src/http/server.js';
 import { createLogger } from '../../src/log.js';
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../helpers/thrown.js';
 
 describe('coded errors', () => {
   it('a listen address that does not parse, or a port out of range: ERR_LISTEN_ADDRESS', () => {
