@@ -7,25 +7,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import type { Event } from '../../src/events/types.js';
-import { reapChildren, spawnNode } from './processes.js';
+import { cli, reapChildren, spawnNode } from './processes.js';
 import type { Child } from './processes.js';
 import { startReceiver } from './receiver.js';
 import type { Receiver, StartReceiverOptions } from './receiver.js';
 import { freePort, useRedis } from './redis-server.js';
 import type { RedisServer } from './redis-server.js';
 
-export const cli = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'dist',
-  'workers',
-  'regnotify.js',
-);
+export { cli };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'regnotify-cli-service-'));
 let configs = 0;
 
