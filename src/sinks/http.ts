@@ -16,7 +16,11 @@ export interface HttpSinkOptions extends HttpPostOptions {
   mediaType?: EventsMediaTypeName;
 }
 
-export interface PostOptions {
+/**
+ * HttpSink.post's options: HttpPoster's (./http-post.ts PostOptions) without signing, the media
+ * type optional.
+ */
+export interface HttpSinkPostOptions {
   /** Content-Type; default the sink's media type. */
   mediaType?: string;
   /** Events in `body`, for the listeners. Default 1. */
@@ -60,7 +64,7 @@ export class HttpSink implements Sink {
    * Exactly one attempt (with its redirects); never rejects except after close. Not
    * serialised: the caller decides how many run at once.
    */
-  post(body: string, options: PostOptions = {}): Promise<PostResult> {
+  post(body: string, options: HttpSinkPostOptions = {}): Promise<PostResult> {
     if (this.closed) return Promise.reject(new SinkClosedError('sink: closed'));
     return this.poster.post(body, { ...options, mediaType: options.mediaType ?? this.mediaType });
   }
