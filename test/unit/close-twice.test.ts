@@ -50,14 +50,16 @@ describe('close twice', () => {
         return true;
       },
     });
+    const lines: string[] = [];
     const supervisor = new Supervisor({
       child: child as unknown as ChildProcess,
       relaunch: () => Promise.reject(new Error('not relaunched')),
-      logger,
+      logger: createLogger({ destination: { write: (line: string) => void lines.push(line) } }),
       maxRestartsPerMinute: 3,
       onFatal: () => undefined,
     });
     await closeThrice(() => supervisor.stop());
     expect(signals).toEqual(['SIGTERM']);
+    expect(lines.filter((l) => l.includes('embedded redis-server stopped'))).toHaveLength(1);
   });
 });
