@@ -23,7 +23,10 @@ export class SinkClosedError extends RegnotifyError {
   }
 }
 
-/** Closing a sink twice, where the original reports it (`eventqueue: already closed`…). */
+/**
+ * Closing twice, for a Sink written against this package that reports it as Go's do
+ * (`eventqueue: already closed`…). regnotify's own sinks take a second close as the first.
+ */
 export class AlreadyClosedError extends RegnotifyError {
   constructor(what: string) {
     super('ERR_ALREADY_CLOSED', `${what}: already closed`);
@@ -145,10 +148,23 @@ export class StoreNotReplicatedError extends StoreUnavailableError {
   }
 }
 
-/** Coerce anything thrown into an Error, once, at the edge. */
+/**
+ * Coerce anything thrown into an Error, once, at the edge. A thrown non-Error (a string, an
+ * object) becomes a coded error carrying the value as its cause; describing it never throws
+ * (JSON.stringify does, on a BigInt or a cycle).
+ */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
-  return new Error(typeof value === 'string' ? value : JSON.stringify(value));
+  return new RegnotifyError('ERR_NOT_AN_ERROR', describeThrown(value), { cause: value });
+}
+
+function describeThrown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
 }
 
 /**

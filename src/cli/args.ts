@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { RegnotifyError } from '../errors.js';
 
 export const Commands = [
   'start',
@@ -39,8 +40,11 @@ export interface CliArgs {
   version: boolean;
 }
 
-export class UsageError extends Error {
-  readonly code = 'ERR_USAGE';
+/** A command line that does not parse: an unknown command or option, a missing argument. */
+export class UsageError extends RegnotifyError {
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+  }
 }
 
 const isCommand = (name: string): name is Command => (Commands as readonly string[]).includes(name);

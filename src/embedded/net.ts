@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { EmbeddedRedisError } from './errors.js';
 
 /** Binds port 0 on 127.0.0.1, reads the port the kernel chose, and releases it. */
 export function freePort(): Promise<number> {
@@ -8,7 +9,11 @@ export function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('freePort: no port'))));
+      server.close(() =>
+        port > 0
+          ? resolve(port)
+          : reject(new EmbeddedRedisError('ERR_NO_FREE_PORT', 'freePort: no port')),
+      );
     });
   });
 }

@@ -10,23 +10,18 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { RegnotifyError } from '../errors.js';
+import { EmbeddedRedisError } from './errors.js';
 import type { Logger } from '../log.js';
 import { REDIS_PID_FILE, lockDataDir } from './datadir-lock.js';
 import type { DataDirLock } from './datadir-lock.js';
 import { Supervisor } from './redis-supervisor.js';
 import { freePort, pingRedis } from './net.js';
 
+export { EmbeddedRedisError };
+
 export const REDIS_INSTALL_HINT =
   'redis-server not found on PATH: install it (Debian/Ubuntu: apt-get install -y redis-server; ' +
   'macOS: brew install redis) or set redis.url / REGNOTIFY_REDIS_URL to an existing Redis';
-
-/** The embedded redis-server could not be found, started or kept running. */
-export class EmbeddedRedisError extends RegnotifyError {
-  constructor(code: 'ERR_REDIS_NOT_FOUND' | 'ERR_REDIS_START', message: string, cause?: unknown) {
-    super(code, message, cause === undefined ? undefined : { cause });
-  }
-}
 
 export interface EmbeddedRedisOptions {
   /** Executable, looked up on PATH unless it contains a '/'. Default 'redis-server'. */

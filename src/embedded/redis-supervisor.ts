@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { toError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { EmbeddedRedisError } from './errors.js';
 
 export interface SupervisorOptions {
   child: ChildProcess;
@@ -30,6 +31,7 @@ export class Supervisor {
   private timer: NodeJS.Timeout | undefined;
   private relaunching: Promise<unknown> | undefined;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private readonly now: () => number;
 
   constructor(private readonly opts: SupervisorOptions) {
@@ -61,7 +63,8 @@ export class Supervisor {
       this.restarts.shift();
     }
     if (this.restarts.length >= this.opts.maxRestartsPerMinute) {
-      const err = new Error(
+      const err = new EmbeddedRedisError(
+        'ERR_REDIS_GAVE_UP',
         `embedded redis-server died ${this.restarts.length + 1} times within a minute; not restarting it`,
       );
       this.opts.logger.fatal({ err }, 'embedded redis-server supervision gave up');
@@ -92,15 +95,18 @@ export class Supervisor {
     }
   }
 
-  /** Stop supervising and terminate the child. Idempotent. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.relaunching;
-    const child = this.child;
-    if (child !== undefined) await terminate(child, this.opts.stopTimeoutMs ?? 10_000);
-    this.opts.logger.info('embedded redis-server stopped');
+  /** Stop supervising and terminate the child. A second call returns the first. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.stopping = true;
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      this.timer = undefined;
+      await this.relaunching;
+      const child = this.child;
+      if (child !== undefined) await terminate(child, this.opts.stopTimeoutMs ?? 10_000);
+      this.opts.logger.info('embedded redis-server stopped');
+    })();
+    return this.stopped;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
-import { SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
+import { ConfigError, SinkClosedError, StoreUnavailableError, toError } from '../errors.js';
 import { mediaTypeEssence } from '../events/parse.js';
 import type { EventsMediaTypeName } from '../events/types.js';
 import type { EncodedEvent, StoreOutcome } from '../queue/producer.js';
@@ -84,11 +84,16 @@ export function createIngestHandler(options: IngestOptions): HttpHandler {
   const maxEvents = options.maxEventsPerRequest ?? DefaultMaxEventsPerRequest;
   const maxInFlightEvents =
     options.maxInFlightEvents ?? Math.max(DefaultMaxInFlightEvents, 2 * maxEvents);
-  if (maxInFlightBytes < 2 * maxBodyBytes || maxInFlightEvents < 2 * maxEvents) {
-    // A request of the largest size must fit in the part of a budget that is not kept for small
-    // requests (seven eighths, see limits.ts), else under load it would only pass when alone.
-    throw new RangeError(
-      'ingest: maxInFlightBytes must be at least twice maxBodyBytes, maxInFlightEvents twice maxEventsPerRequest',
+  // A request of the largest size must fit in the part of a budget that is not kept for small
+  // requests (seven eighths, see limits.ts), else under load it would only pass when alone.
+  // (The config is checked the same way on load; this guards other callers.)
+  if (maxInFlightBytes < 2 * maxBodyBytes) {
+    throw new ConfigError('ingest.maxInFlightBytes', 'must be at least twice ingest.maxBodyBytes');
+  }
+  if (maxInFlightEvents < 2 * maxEvents) {
+    throw new ConfigError(
+      'ingest.maxInFlightEvents',
+      'must be at least twice ingest.maxEventsPerRequest',
     );
   }
   const inFlight = createInFlight({

@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { toError } from '../errors.js';
+import { RegnotifyError, toError } from '../errors.js';
 import { authConfigured, authenticate, challenges } from './auth.js';
 import type { IngestAuth } from './auth.js';
 import type { RedisClient } from '../queue/connection.js';
@@ -65,11 +65,24 @@ export function redisCheck(client: RedisClient, timeoutMs = 1000): ReadinessChec
   };
 }
 
+/**
+ * Why a readiness check failed where the dependency gave no error of its own: the workers are
+ * not running, or the check did not answer in time. Only its message reaches /readyz.
+ */
+export class NotReadyError extends RegnotifyError {
+  constructor(code: 'ERR_WORKERS_NOT_RUNNING' | 'ERR_CHECK_TIMEOUT', message: string) {
+    super(code, message);
+  }
+}
+
 /** The delivery workers of this process are running (only add it when workers are enabled). */
 export function workersCheck(running: () => boolean): ReadinessCheck {
   return {
     name: 'workers',
-    check: () => (running() ? Promise.resolve() : Promise.reject(new Error('workers not running'))),
+    check: () =>
+      running()
+        ? Promise.resolve()
+        : Promise.reject(new NotReadyError('ERR_WORKERS_NOT_RUNNING', 'workers not running')),
   };
 }
 
@@ -155,7 +168,10 @@ async function runChecks(
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new NotReadyError('ERR_CHECK_TIMEOUT', `${what} within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { EnvelopeError, TooManyEventsError } from '../errors.js';
+import { EnvelopeError, RegnotifyError, TooManyEventsError } from '../errors.js';
 import { isEventsMediaType, parseEnvelope } from '../events/parse.js';
 import type { ParsedEnvelope } from '../events/parse.js';
 import { readBody } from './body.js';
@@ -108,9 +108,9 @@ export async function receiveEnvelope(
 }
 
 /** Carries a bound's refusal out of parseEnvelope's `beforeDecode`. */
-class RefusedError extends Error {
+class RefusedError extends RegnotifyError {
   constructor(readonly refusal: Refusal) {
-    super(refusal.message);
+    super(refusal.code, refusal.message);
   }
 }
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log.js';
-import { toError } from '../errors.js';
+import { RegnotifyError, toError } from '../errors.js';
 import { sendError } from './respond.js';
 
 /** Answers a request and returns true, or returns false to let the next handler try. */
@@ -36,13 +36,20 @@ export interface ListenAddress {
   port: number;
 }
 
+/** A listen address that is not `host:port`, `:port` or `[v6]:port`, or whose port is too large. */
+export class ListenAddressError extends RegnotifyError {
+  constructor(addr: string, problem: string) {
+    super('ERR_LISTEN_ADDRESS', `listen address "${addr}": ${problem}`);
+  }
+}
+
 /** Parses `host:port`, `:port` and `[v6]:port`. An empty host means all interfaces. */
 export function parseListenAddress(addr: string): ListenAddress {
   const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(addr.trim());
-  if (!m) throw new Error(`listen address "${addr}": expected host:port or :port`);
+  if (!m) throw new ListenAddressError(addr, 'expected host:port or :port');
   const host = m[1] ?? m[2] ?? '';
   const port = Number(m[3]);
-  if (port > 65535) throw new Error(`listen address "${addr}": port out of range`);
+  if (port > 65535) throw new ListenAddressError(addr, 'port out of range');
   return { host: host === '' ? undefined : host, port };
 }
 

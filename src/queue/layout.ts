@@ -17,18 +17,12 @@ export function layoutMediaType(name: string): EventsMediaTypeName {
 }
 
 /**
- * What to hand BullMQ as a job's data. BullMQ stores `JSON.stringify(data)`: a string would be
- * stored quoted, every `"` escaped (~10% more bytes, and a larger Redis allocation class). Most
- * events survive `JSON.parse` + `JSON.stringify` unchanged, so for those the parsed value is
- * handed over and Redis holds exactly the event's bytes; the others (Go's `\u003c`-style
- * escapes, integer-like keys, unusual number text) are stored as a string, byte-exact.
+ * The event's bytes from a job's stored `data` field. regnotify stores the bytes as they are
+ * (scripts.ts addScript); earlier versions stored through BullMQ's `add`, which keeps
+ * `JSON.stringify(data)`, and handed it the event as a string when it would not survive
+ * `JSON.parse` + `JSON.stringify` unchanged: such a field holds a quoted JSON string
+ * (test/integration/delivery-upgrade.test.ts).
  */
-export function jobData(raw: string): unknown {
-  const value: unknown = JSON.parse(raw);
-  return JSON.stringify(value) === raw ? value : raw;
-}
-
-/** The event's bytes from a job's stored `data` field (see jobData). */
 export function rawFromStored(stored: string): string {
   return stored.startsWith('"') ? (JSON.parse(stored) as string) : stored;
 }

@@ -56,7 +56,8 @@ local function repoOf(id)
   local data = redis.call('HGET', base .. id, 'data')
   if not data then return nil end
   local ok, v = pcall(cjson.decode, data)
-  -- An event stored as a JSON string (queue/layout.ts jobData) is decoded twice.
+  -- An event stored as a JSON string (by earlier versions; queue/layout.ts rawFromStored) is
+  -- decoded twice.
   if ok and type(v) == 'string' then ok, v = pcall(cjson.decode, v) end
   local repo = ''
   if ok and type(v) == 'table' and type(v.target) == 'table'

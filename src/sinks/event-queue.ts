@@ -1,4 +1,4 @@
-import { AlreadyClosedError, SinkClosedError } from '../errors.js';
+import { SinkClosedError } from '../errors.js';
 import type { Event } from '../events/types.js';
 import { silentLogger } from '../log.js';
 import type { Logger } from '../log.js';
@@ -23,6 +23,7 @@ export class EventQueue implements Sink {
   private items: (Event | undefined)[] = [];
   private head = 0;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly drained: Promise<void>;
 
@@ -45,14 +46,17 @@ export class EventQueue implements Sink {
   /**
    * Waits until every queued event has been through the downstream sink, then closes it. As in
    * Go this can take as long as the downstream takes (a retrying sink to a dead endpoint only
-   * gives up when closed itself).
+   * gives up when closed itself). A second call returns the first (Go's reports
+   * `eventqueue: already closed`; docs/compatibility.md §4.6).
    */
-  async close(): Promise<void> {
-    if (this.closed) throw new AlreadyClosedError('eventqueue');
-    this.closed = true;
-    this.wake?.();
-    await this.drained;
-    await this.sink.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.wake?.();
+      await this.drained;
+      await this.sink.close();
+    })();
+    return this.closing;
   }
 
   toString(): string {

@@ -1,4 +1,4 @@
-import { SinkClosedError, AlreadyClosedError } from '../errors.js';
+import { SinkClosedError } from '../errors.js';
 import { encodeEnvelope } from '../events/encode.js';
 import { EventsMediaType } from '../events/types.js';
 import type { Event, EventsMediaTypeName } from '../events/types.js';
@@ -16,7 +16,11 @@ export interface HttpSinkOptions extends HttpPostOptions {
   mediaType?: EventsMediaTypeName;
 }
 
-export interface PostOptions {
+/**
+ * HttpSink.post's options: HttpPoster's (./http-post.ts PostOptions) without signing, the media
+ * type optional.
+ */
+export interface HttpSinkPostOptions {
   /** Content-Type; default the sink's media type. */
   mediaType?: string;
   /** Events in `body`, for the listeners. Default 1. */
@@ -28,14 +32,15 @@ export interface PostOptions {
  * The notifications package's httpSink (docs/compatibility.md §4.8) as a Sink: each `write`
  * encodes one event and makes one attempt through an HttpPoster (./http-post.ts: redirects,
  * classification, the whole-attempt deadline, the keep-alive Agent). `write` calls are
- * serialised, as Go's mutex does: at most one request in flight per sink. `close` keeps Go's
- * contract: a second call rejects with AlreadyClosedError (`httpsink: already closed`).
+ * serialised, as Go's mutex does: at most one request in flight per sink. A second `close`
+ * returns the first (Go's reports `httpsink: already closed`; docs/compatibility.md §4.6).
  */
 export class HttpSink implements Sink {
   private readonly poster: HttpPoster;
   private readonly mediaType: EventsMediaTypeName;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly url: string,
@@ -59,20 +64,19 @@ export class HttpSink implements Sink {
    * Exactly one attempt (with its redirects); never rejects except after close. Not
    * serialised: the caller decides how many run at once.
    */
-  post(body: string, options: PostOptions = {}): Promise<PostResult> {
+  post(body: string, options: HttpSinkPostOptions = {}): Promise<PostResult> {
     if (this.closed) return Promise.reject(new SinkClosedError('sink: closed'));
     return this.poster.post(body, { ...options, mediaType: options.mediaType ?? this.mediaType });
   }
 
-  /**
-   * Waits for the write queue and the attempts in flight, then destroys the sink's own Agent.
-   * Go's httpSink reports a second Close as an error; so does this one.
-   */
-  async close(): Promise<void> {
-    if (this.closed) throw new AlreadyClosedError('httpsink');
-    this.closed = true;
-    await this.tail;
-    await this.poster.close();
+  /** Waits for the write queue and the attempts in flight, then destroys the sink's own Agent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      await this.tail;
+      await this.poster.close();
+    })();
+    return this.closing;
   }
 
   toString(): string {

@@ -4,36 +4,22 @@
  * waiting / active, its pause and rate-limit keys hold it; and the take's own rules — the oldest
  * job of a free repository, at most K held, a dead worker's job back at the head.
  */
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../../src/events/types.js';
-import { endpointKeys, queueName } from '../../src/queue/names.js';
+import { endpointKeys } from '../../src/queue/names.js';
 import { repoAdvanceScript } from '../../src/queue/repo-scripts.js';
 import { StrictStore, storedEvents } from '../../src/queue/strict-store.js';
-import type { RunEnd, TakeSpec } from '../../src/queue/strict-store.js';
-import { useCleanups } from '../helpers/cleanup.js';
-import { makeEvent, startProducer, uniqueName } from '../helpers/delivery.js';
-import { useRedis } from '../helpers/redis-server.js';
+import type { RunEnd } from '../../src/queue/strict-store.js';
+import { makeEvent, uniqueName } from '../helpers/delivery.js';
+import { prefix, takeSpec, useJobLayout } from '../helpers/job-layout.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const prefix = 'regnotify';
-const redis = useRedis();
-const cleanup = useCleanups();
+const { client, queue, store } = useJobLayout();
 
-function client(): Redis {
-  const c = redis().client();
-  cleanup(() => c.quit());
-  return c;
-}
-
-function queue(name: string): Queue {
-  const q = new Queue(queueName(name), { connection: client(), prefix });
-  cleanup(() => q.close());
-  return q;
-}
-
-/** Event i of repository `repo`; `tricky` ones are stored as a JSON string (layout.ts). */
+/**
+ * Event i of repository `repo`; `tricky` ones hold text Go's encoder escapes (`<`, `&` become
+ * `\u003c`, `\u0026` in the stored bytes), which the take's Lua must decode as well.
+ */
 function repoEvent(i: number, repo: string, tricky = false): Event {
   const e = makeEvent(i, 'lay');
   return {
@@ -43,21 +29,7 @@ function repoEvent(i: number, repo: string, tricky = false): Event {
   };
 }
 
-/** Stores `events` for endpoint `name` through the ingest's add script; their event ids. */
-async function store(name: string, events: Event[]): Promise<string[]> {
-  const producer = await startProducer(redis().url, prefix, [{ name }]);
-  await producer.sink.writeMany(events);
-  await producer.close();
-  return events.map((e) => e.id);
-}
-
-const take = (token: string, lockMs = 30_000): TakeSpec => ({
-  token,
-  lockMs,
-  now: Date.now(),
-  count: 1,
-  name: 'contract',
-});
+const take = (token: string, lockMs?: number) => takeSpec(token, 1, lockMs);
 
 function repoStore(name: string, k: number): StrictStore {
   return new StrictStore(client(), endpointKeys(prefix, name), repoAdvanceScript, {
@@ -87,7 +59,7 @@ const done = (head: string, token: string): RunEnd => ({
 describe('the repository take', () => {
   it('takes the oldest job of a free repository, at most K, seen by BullMQ as active', async () => {
     const name = uniqueName('repo');
-    // a0 a1 b0 c0 (oldest first); c0 is stored as a JSON string.
+    // a0 a1 b0 c0 (oldest first); c0 holds Go's \u003c-style escapes.
     const ids = await store(name, [
       repoEvent(0, 'a'),
       repoEvent(1, 'a'),

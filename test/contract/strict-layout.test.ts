@@ -7,33 +7,22 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../src/events/encode.js';
 import { silentLogger } from '../../src/log.js';
 import { queueName } from '../../src/queue/names.js';
 import { endpointKeys } from '../../src/queue/names.js';
 import { StrictStore, storedEvents } from '../../src/queue/strict-store.js';
-import type { TakeSpec } from '../../src/queue/strict-store.js';
 import { EndpointWorker } from '../../src/queue/worker.js';
-import { useCleanups } from '../helpers/cleanup.js';
-import {
-  endpointSpec,
-  makeEvent,
-  pendingEventIds,
-  startProducer,
-  uniqueName,
-} from '../helpers/delivery.js';
+import { endpointSpec, makeEvent, pendingEventIds, uniqueName } from '../helpers/delivery.js';
+import { prefix, takeSpec, useJobLayout } from '../helpers/job-layout.js';
 import { reapChildren, spawnNode } from '../helpers/processes.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
-import { useRedis } from '../helpers/redis-server.js';
 import { deferred, waitUntil } from '../helpers/wait.js';
 
-const prefix = 'regnotify';
-const redis = useRedis();
-const cleanup = useCleanups();
+const { redis, cleanup, client, queue, store: storeEvents } = useJobLayout();
 afterEach(() => reapChildren());
 
 const STALL_WORKER = path.join(
@@ -42,34 +31,14 @@ const STALL_WORKER = path.join(
   'stall-worker.mjs',
 );
 
-function client(): Redis {
-  const c = redis().client();
-  cleanup(() => c.quit());
-  return c;
-}
+/** Stores `n` events for endpoint `name` through the ingest's add script; their event ids. */
+const store = (name: string, n: number): Promise<string[]> =>
+  storeEvents(
+    name,
+    Array.from({ length: n }, (_, i) => makeEvent(i, name)),
+  );
 
-function queue(name: string): Queue {
-  const q = new Queue(queueName(name), { connection: client(), prefix });
-  cleanup(() => q.close());
-  return q;
-}
-
-/** Stores `n` events for endpoint `name` through the ingest's add script. */
-async function store(name: string, n: number, tag = name): Promise<string[]> {
-  const producer = await startProducer(redis().url, prefix, [{ name }]);
-  const events = Array.from({ length: n }, (_, i) => makeEvent(i, tag));
-  await producer.sink.writeMany(events);
-  await producer.close();
-  return events.map((e) => e.id);
-}
-
-const take = (token: string, lockMs = 30_000): TakeSpec => ({
-  token,
-  lockMs,
-  now: Date.now(),
-  count: 8,
-  name: 'contract',
-});
+const take = (token: string, lockMs?: number) => takeSpec(token, 8, lockMs);
 
 function strictWorker(name: string, url: string): EndpointWorker {
   const connection = client();

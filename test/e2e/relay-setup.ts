@@ -6,18 +6,17 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { EndpointStats } from '../../src/queue/stats.js';
 import type { Child } from '../helpers/processes.js';
-import { spawnNode } from '../helpers/processes.js';
+import { cli, spawnNode } from '../helpers/processes.js';
 import type { Receiver, RecordedRequest } from '../helpers/receiver.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { freePort, startRedis } from '../helpers/redis-server.js';
 import type { Registry } from '../helpers/registry.js';
 import { startRegistry } from '../helpers/registry.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
+export { cli };
+
 export const ingestToken = 'e2e-ingest-token';
 /** What both the registry (for D) and regnotify (for R) send with every notification. */
 export const endpointHeaders = { Authorization: ['Bearer s3cret'] };

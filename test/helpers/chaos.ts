@@ -3,18 +3,14 @@
  * (from dist/: `npm run build` first) configured through the environment, the tally of
  * acknowledged vs delivered events, their JSON log lines, and the one-line `CHAOS {…}` report.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { Load } from './load.js';
-import { spawnNode } from './processes.js';
+import { cli, spawnNode } from './processes.js';
 import type { Child } from './processes.js';
 import { eventIdsOf } from './receiver.js';
 import type { Receiver } from './receiver.js';
 import { waitUntil } from './wait.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 export const ENDPOINT = 'hooks';
 
 export type AddCleanup = (...fns: (() => Promise<unknown>)[]) => void;

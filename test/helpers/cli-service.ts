@@ -3,24 +3,21 @@
  * `npm run build`) on a config file written for the test: one Redis prefix per config, the
  * ingest on a free port of 127.0.0.1, endpoints given as YAML text.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import type { Event } from '../../src/events/types.js';
-import { spawnNode } from './processes.js';
+import { cli, reapChildren, spawnNode } from './processes.js';
 import type { Child } from './processes.js';
-import { freePort } from './redis-server.js';
+import { startReceiver } from './receiver.js';
+import type { Receiver, StartReceiverOptions } from './receiver.js';
+import { freePort, useRedis } from './redis-server.js';
+import type { RedisServer } from './redis-server.js';
 
-export const cli = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'dist',
-  'workers',
-  'regnotify.js',
-);
+export { cli };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'regnotify-cli-service-'));
 let configs = 0;
 
@@ -71,3 +68,35 @@ export async function stopService(proc: Child): Promise<number | null> {
   proc.kill('SIGTERM');
   return (await proc.exited).code;
 }
+
+export interface ServiceTest {
+  /** The file's redis-server. */
+  redis: () => RedisServer;
+  /** A test receiver, closed after the test. */
+  receiver(options?: StartReceiverOptions): Promise<Receiver>;
+}
+
+/**
+ * The set-up of a test file that runs CLI services against test receivers: a redis-server for
+ * the file; after each test, the child processes are reaped, then the receivers closed. Call it
+ * at the top of the file (it registers hooks).
+ */
+export function useServiceTest(): ServiceTest {
+  const redis = useRedis();
+  const receivers: Receiver[] = [];
+  afterEach(async () => {
+    await reapChildren();
+    for (const rx of receivers.splice(0)) await rx.close();
+  });
+  return {
+    redis,
+    async receiver(options = {}) {
+      const rx = await startReceiver(options);
+      receivers.push(rx);
+      return rx;
+    },
+  };
+}
+
+/** A fresh Standard Webhooks secret (`whsec_` + 32 random bytes in base64). */
+export const newSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;

@@ -7,6 +7,17 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built `regnotify` command, dist/workers/regnotify.js (`npm run build` first). */
+export const cli = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'dist',
+  'workers',
+  'regnotify.js',
+);
 
 export interface SpawnNodeOptions {
   /** Added to (and overriding) the parent's environment. */

@@ -7,18 +7,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseDocument, stringify } from 'yaml';
 import { ENDPOINT_KEYS } from '../../src/config/registry/keys.js';
 import { loadConfig } from '../../src/config/load.js';
 import { schemaLeaves } from '../../src/config/schema.js';
 import { secretValues } from '../../src/config/secrets.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { cli, reapChildren, spawnNode } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 let dir: string;
 
 beforeAll(async () => {

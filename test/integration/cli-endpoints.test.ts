@@ -7,18 +7,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endpointKeys } from '../../src/queue/names.js';
 import { useCleanups } from '../helpers/cleanup.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { cli, reapChildren, spawnNode } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { useRedis } from '../helpers/redis-server.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 const redis = useRedis();
 const cleanup = useCleanups();
 let dir: string;

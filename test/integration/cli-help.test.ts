@@ -1,15 +1,10 @@
 /**
  * `regnotify --help` and each command's own help, as users run them (a real CLI process).
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Commands } from '../../src/cli/args.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { cli, reapChildren, spawnNode } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
-
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 
 afterEach(() => reapChildren());
 

@@ -6,16 +6,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import { makeEvent } from '../helpers/delivery.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { cli, reapChildren, spawnNode } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
 import { freePort, useRedis } from '../helpers/redis-server.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 const redis = useRedis();
 let dir: string;
 let configs = 0;

@@ -4,29 +4,21 @@
  * maxbatch > 1, in batch mode.
  */
 import { CloudEvent, HTTP } from 'cloudevents';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeEvent } from '../../src/events/encode.js';
 import type { Event } from '../../src/events/types.js';
-import { postEvents, serviceConfig, startService, stopService } from '../helpers/cli-service.js';
+import {
+  postEvents,
+  serviceConfig,
+  startService,
+  stopService,
+  useServiceTest,
+} from '../helpers/cli-service.js';
 import { makeEvent } from '../helpers/delivery.js';
-import { reapChildren } from '../helpers/processes.js';
-import { startReceiver } from '../helpers/receiver.js';
-import type { Receiver, RecordedRequest } from '../helpers/receiver.js';
-import { useRedis } from '../helpers/redis-server.js';
+import type { RecordedRequest } from '../helpers/receiver.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const redis = useRedis();
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  await reapChildren();
-  for (const rx of receivers.splice(0)) await rx.close();
-});
-
-async function receiver(): Promise<Receiver> {
-  const rx = await startReceiver();
-  receivers.push(rx);
-  return rx;
-}
+const { redis, receiver } = useServiceTest();
 
 /** The CloudEvents in one request, as the SDK reads them (each validated). */
 function cloudEventsOf(req: RecordedRequest): CloudEvent<unknown>[] {

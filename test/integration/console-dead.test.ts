@@ -7,7 +7,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../../src/queue/connection.js';
@@ -21,14 +20,12 @@ import {
   startProducer,
   uniqueName,
 } from '../helpers/delivery.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { cli, reapChildren, spawnNode } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import { useRedis } from '../helpers/redis-server.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 const redis = useRedis();
 const cleanup = useCleanups();
 const prefix = 'regnotify';

@@ -5,19 +5,16 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { endpointKeys } from '../../src/queue/names.js';
 import { readHistory, WorkerName } from '../../src/queue/history.js';
 import { events, startTestApp } from '../helpers/app.js';
 import { useCleanups } from '../helpers/cleanup.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { cli, reapChildren, spawnNode } from '../helpers/processes.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { useRedis } from '../helpers/redis-server.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 const redis = useRedis();
 const cleanup = useCleanups();
 let prefixes = 0;

@@ -14,7 +14,7 @@ import { reapChildren } from '../helpers/processes.js';
 import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
 import { useCleanups } from '../helpers/cleanup.js';
 import { useRedis } from '../helpers/redis-server.js';
-import { deferred, waitUntil } from '../helpers/wait.js';
+import { deferred, delay, waitUntil } from '../helpers/wait.js';
 
 const redis = useRedis();
 const prefix = 'regnotify';
@@ -86,8 +86,9 @@ describe('restart safety', () => {
       endpoint: endpointSpec(name, rx.url, { policy: { readAhead: 8 } }),
     });
     await rx.waitFor(20, 10_000);
-    // appendfsync everysec: what was acknowledged more than a second ago is on disk.
-    await new Promise((r) => setTimeout(r, 1100));
+    // The condition under test, not synchronisation (as in harness.test.ts): with appendfsync
+    // everysec, what was acknowledged more than a second ago is on disk.
+    await delay(1_100);
     await redis().kill9();
     await redis().restart();
     // Producers and workers reconnect by themselves: a new write after the restart goes through.

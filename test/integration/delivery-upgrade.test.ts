@@ -1,8 +1,8 @@
 /**
- * Events pending in Redis from an earlier version must survive an upgrade. Earlier versions (and
- * `regnotify dead replay` today) stored events with BullMQ's own `add`: `data` is the event's
- * JSON when it survives JSON.parse + JSON.stringify, else the event text as a quoted JSON string
- * (queue/layout.ts jobData). The worker reads a head event's bytes from BullMQ's moveToActive
+ * Events pending in Redis from an earlier version must survive an upgrade. Earlier versions
+ * stored events with BullMQ's own `add`: `data` is the event's JSON when it survives JSON.parse +
+ * JSON.stringify, else the event text as a quoted JSON string (oldJobData below; read back by
+ * queue/layout.ts rawFromStored). The worker reads a head event's bytes from BullMQ's moveToActive
  * (queue/event-worker.ts) and read-ahead events from the peek script: both must give back the
  * bytes that were accepted, in both forms.
  */
@@ -12,7 +12,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope, encodeEvent } from '../../src/events/encode.js';
 import type { Event } from '../../src/events/types.js';
 import { silentLogger } from '../../src/log.js';
-import { jobData } from '../../src/queue/layout.js';
 import { queueName } from '../../src/queue/names.js';
 import { EndpointWorker } from '../../src/queue/worker.js';
 import { endpointSpec, fastTuning, makeEvent, uniqueName } from '../helpers/delivery.js';
@@ -35,11 +34,20 @@ function tricky(i: number): Event {
   return { ...e, actor: { name: '<a&b>\u2028é' }, target: { ...e.target, annotations: { '10': 'x', '9': 'y' } } };
 } // prettier-ignore
 
-/** Stores `events` the way earlier versions did: BullMQ's add, job data from jobData(). */
+/**
+ * The job data earlier versions handed BullMQ's `add`, which stores `JSON.stringify(data)`: the
+ * parsed event when that gives back its bytes, else the text itself (stored quoted).
+ */
+function oldJobData(raw: string): unknown {
+  const value: unknown = JSON.parse(raw);
+  return JSON.stringify(value) === raw ? value : raw;
+}
+
+/** Stores `events` the way earlier versions did: BullMQ's add, job data from oldJobData(). */
 async function storeTheOldWay(client: Redis, name: string, events: Event[]): Promise<void> {
   const queue = new Queue(queueName(name), { connection: client, prefix });
   await queue.addBulk(
-    events.map((e, i) => ({ name: 'v1', data: jobData(encodeEvent(e)), opts: { jobId: `old-${i}` } })),
+    events.map((e, i) => ({ name: 'v1', data: oldJobData(encodeEvent(e)), opts: { jobId: `old-${i}` } })),
   ); // prettier-ignore
   await queue.close();
 }

@@ -8,41 +8,26 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
+import { cli, useServiceTest } from '../helpers/cli-service.js';
 import { makeEvent } from '../helpers/delivery.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
-import { startReceiver } from '../helpers/receiver.js';
-import type { Receiver } from '../helpers/receiver.js';
-import { freePort, useRedis } from '../helpers/redis-server.js';
+import { spawnNode } from '../helpers/processes.js';
+import { freePort } from '../helpers/redis-server.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 const PASSWORD = 's3cretpw';
 const TOKEN = 't0psecret';
 const BASIC = `Basic ${Buffer.from(`u:${PASSWORD}`).toString('base64')}`;
 
-const redis = useRedis();
+const { redis, receiver } = useServiceTest();
 let dir: string;
-const receivers: Receiver[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'regnotify-credentials-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-afterEach(async () => {
-  await reapChildren();
-  for (const rx of receivers.splice(0)) await rx.close();
-});
-
-async function receiver(options: Parameters<typeof startReceiver>[0]): Promise<Receiver> {
-  const rx = await startReceiver(options);
-  receivers.push(rx);
-  return rx;
-}
 
 /** A config file for one endpoint at `url`; returns its path and the ingest's base URL. */
 async function writeConfig(

@@ -4,28 +4,21 @@
  * shared by the processes (decided in Redis), counts every POST (retries too), keeps a strict
  * endpoint's order, and leaves the breaker's backoff as it was.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { postEvents, serviceConfig, startService, stopService } from '../helpers/cli-service.js';
+import { describe, expect, it } from 'vitest';
+import {
+  postEvents,
+  serviceConfig,
+  startService,
+  stopService,
+  useServiceTest,
+} from '../helpers/cli-service.js';
 import type { ServiceConfig } from '../helpers/cli-service.js';
 import { makeEvent } from '../helpers/delivery.js';
-import { reapChildren } from '../helpers/processes.js';
 import type { Child } from '../helpers/processes.js';
-import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
-import type { RecordedRequest, Receiver, StartReceiverOptions } from '../helpers/receiver.js';
-import { useRedis } from '../helpers/redis-server.js';
+import { eventIdsOf } from '../helpers/receiver.js';
+import type { RecordedRequest } from '../helpers/receiver.js';
 
-const redis = useRedis();
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  await reapChildren();
-  for (const rx of receivers.splice(0)) await rx.close();
-});
-
-async function receiver(options: StartReceiverOptions = {}): Promise<Receiver> {
-  const rx = await startReceiver(options);
-  receivers.push(rx);
-  return rx;
-}
+const { redis, receiver } = useServiceTest();
 
 /**
  * Redis grants POSTs at least `per` apart per `max`; a request granted first may still reach

@@ -4,12 +4,12 @@
  * request verified. Unsigned or wrongly signed requests print NOT verified; a bad --secret
  * stops it before it listens.
  */
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import { messageSigner } from '../../src/sinks/signing.js';
 import {
   cli,
+  newSecret,
   postEvents,
   serviceConfig,
   startService,
@@ -22,8 +22,6 @@ import { freePort, useRedis } from '../helpers/redis-server.js';
 
 const redis = useRedis();
 afterEach(() => reapChildren());
-
-const newSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
 
 async function startPrinter(secret: string): Promise<{ proc: Child; url: string }> {
   const port = await freePort();

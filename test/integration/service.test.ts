@@ -10,13 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configSchemaRows } from '../../src/config/schema-doc.js';
 import { makeEvent } from '../helpers/delivery.js';
 import { encodeEnvelope } from '../../src/events/encode.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
+import { cli, reapChildren, spawnNode } from '../helpers/processes.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { freePort, startRedis } from '../helpers/redis-server.js';
 import type { RedisServer } from '../helpers/redis-server.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist', 'workers', 'regnotify.js');
 const secrets = {
   header: 'hdr-7f3a9c-secret',
   redis: 'redis-pw-5d2e8b',

@@ -4,39 +4,26 @@
  * arrives — across a retry, with two secrets during a rotation, for batches; and an endpoint
  * without the new keys still gets the registry's request, byte for byte.
  */
-import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeEnvelope } from '../../src/events/encode.js';
 import { messageId } from '../../src/sinks/signing.js';
 import {
   cli,
+  newSecret,
   postEvents,
   serviceConfig,
   startService,
   stopService,
+  useServiceTest,
 } from '../helpers/cli-service.js';
 import { makeEvent } from '../helpers/delivery.js';
-import { reapChildren, spawnNode } from '../helpers/processes.js';
-import { eventIdsOf, startReceiver } from '../helpers/receiver.js';
-import type { RecordedRequest, Receiver, StartReceiverOptions } from '../helpers/receiver.js';
-import { useRedis } from '../helpers/redis-server.js';
+import { spawnNode } from '../helpers/processes.js';
+import { eventIdsOf } from '../helpers/receiver.js';
+import type { RecordedRequest } from '../helpers/receiver.js';
 import { waitUntil } from '../helpers/wait.js';
 
-const redis = useRedis();
-const receivers: Receiver[] = [];
-afterEach(async () => {
-  await reapChildren();
-  for (const rx of receivers.splice(0)) await rx.close();
-});
-
-async function receiver(options: StartReceiverOptions = {}): Promise<Receiver> {
-  const rx = await startReceiver(options);
-  receivers.push(rx);
-  return rx;
-}
-
-const newSecret = (): string => `whsec_${randomBytes(32).toString('base64')}`;
+const { redis, receiver } = useServiceTest();
 
 function headersOf(req: RecordedRequest): Record<string, string> {
   const out: Record<string, string> = {};

@@ -77,6 +77,7 @@ describe('Supervisor', () => {
     expect(children).toHaveLength(3);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]?.message).toMatch(/3 times within a minute/);
+    expect(fatal[0]).toMatchObject({ name: 'EmbeddedRedisError', code: 'ERR_REDIS_GAVE_UP' });
   });
 
   it('forgets restarts older than a minute', async () => {

@@ -5,15 +5,7 @@ import { parseJsonTree } from '../../../src/events/jsontree.js';
 import { formatTimestamp } from '../../../src/events/timestamp.js';
 import type { Event } from '../../../src/events/types.js';
 import { makeEvent } from '../../fixtures/sample-event.js';
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from '../../helpers/thrown.js';
 
 describe('error codes of src/events', () => {
   it('invalid JSON: JsonSyntaxError, a SyntaxError, ERR_JSON_SYNTAX', () => {

@@ -2,12 +2,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AlreadyClosedError,
-  HttpStatusError,
-  HttpTransportError,
-  SinkClosedError,
-} from '../../../src/errors.js';
+import { HttpStatusError, HttpTransportError, SinkClosedError } from '../../../src/errors.js';
 import { encodeEnvelope } from '../../../src/events/encode.js';
 import { EventsMediaTypeV2 } from '../../../src/events/types.js';
 import { EndpointMetricsRecorder, emptyMetrics } from '../../../src/metrics/endpoint-metrics.js';
@@ -30,7 +25,7 @@ afterEach(async () => {
 const body = (id = 'e'): string => encodeEnvelope([testEvent('push', 'r', 'blob', id)]);
 
 describe('HttpSink (notifications TestHTTPSink)', () => {
-  it('counts successes, failures and errors per attempt, then refuses a second close', async () => {
+  it('counts successes, failures and errors per attempt, then takes a second close as the first', async () => {
     const metrics = new EndpointMetricsRecorder();
     const expected: EndpointMetrics = emptyMetrics();
     const sinkFor = (url: string): HttpSink => new HttpSink(url, { listeners: [metrics] });
@@ -77,7 +72,7 @@ describe('HttpSink (notifications TestHTTPSink)', () => {
 
     expect(server.seen.every((s) => s.method === 'POST')).toBe(true);
     await expect(ok.close()).resolves.toBeUndefined();
-    await expect(ok.close()).rejects.toBeInstanceOf(AlreadyClosedError);
+    await expect(ok.close()).resolves.toBeUndefined(); // a second close is the first one
     await expect(ok.write(testEvent('push', 'r', 'm'))).rejects.toBeInstanceOf(SinkClosedError);
     await expect(ok.post(body())).rejects.toBeInstanceOf(SinkClosedError);
     for (const s of [bad, dropped]) await s.close();
