@@ -49,8 +49,16 @@ ${RELEASE_HEAD}  local m = #f.remove
     end
     if removed == 1 then
       redis.call('LTRIM', KEYS[1], 0, -(m + 1))
+      -- One DEL per 500 keys, not one per job: each redis.call, and each command the AOF and
+      -- replicas get, costs as much as the deletion of a small job (a window is 400 jobs).
+      local gone = {}
       for i = 1, m do
-        redis.call('DEL', base .. f.remove[i], base .. f.remove[i] .. ':logs')
+        gone[#gone + 1] = base .. f.remove[i]
+        gone[#gone + 1] = base .. f.remove[i] .. ':logs'
+        if #gone >= 500 or i == m then
+          redis.call('DEL', unpack(gone))
+          gone = {}
+        end
       end
     end
   end

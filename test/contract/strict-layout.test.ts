@@ -113,6 +113,30 @@ describe('the strict take', () => {
     expect(await q.getJob(head!.id)).toBeUndefined();
   });
 
+  it('finishes a window wider than one DEL (maxbatch 100 reads 400): every job hash is gone', async () => {
+    const name = uniqueName('wide');
+    await store(name, 420);
+    const s = new StrictStore(client(), endpointKeys(prefix, name));
+    const taken = await s.advance({ take: { ...take('t1'), count: 400 } });
+    const [head, ...next] = storedEvents(taken.reply);
+    expect(next).toHaveLength(399);
+    const end = {
+      head: head!.id,
+      token: 't1',
+      done: true,
+      reset: true,
+      counts: { successes: 400 },
+      remove: next.map((e) => e.id),
+      dead: [],
+    };
+    expect(await s.advance({ finish: end })).toMatchObject({ owned: true, removed: true });
+    const c = client();
+    const base = endpointKeys(prefix, name).base;
+    const left = await c.exists(...[head!, ...next].map((e) => `${base}${e.id}`));
+    expect(left).toBe(0);
+    expect(await queue(name).getJobCounts('waiting', 'active')).toEqual({ waiting: 20, active: 0 });
+  });
+
   it('takes nothing while Queue.pause holds the queue, and the worker delivers after resume', async () => {
     const name = uniqueName('pause');
     const q = queue(name);
