@@ -82,3 +82,35 @@ export const SETTLE_HEAD = `
     end
   end
 `;
+
+/**
+ * Removes the delivered events `ids` (oldest first) from the tail of the wait list `wait` and
+ * deletes their job hashes — only if they are still exactly the tail (else nothing is removed
+ * and `removed` is set to 0: they moved meanwhile and will be sent again). The deletions go in
+ * one DEL per 500 keys, not one per job: each redis.call, and each command the AOF and replicas
+ * get, costs as much as deleting a small job (a maxbatch-100 window is 400 jobs). Expects a
+ * local `removed` (1) in scope; LTRIM and DEL never grow memory (a full Redis lets them run).
+ */
+export function removeDeliveredLua(wait: string, base: string, ids: string): string {
+  return `  local m = #${ids}
+  if m > 0 then
+    local tail = redis.call('LRANGE', ${wait}, -m, -1)
+    if #tail ~= m then removed = 0 end
+    for i = 1, m do
+      if removed == 1 and tail[m - i + 1] ~= ${ids}[i] then removed = 0 end
+    end
+    if removed == 1 then
+      redis.call('LTRIM', ${wait}, 0, -(m + 1))
+      local gone = {}
+      for i = 1, m do
+        gone[#gone + 1] = ${base} .. ${ids}[i]
+        gone[#gone + 1] = ${base} .. ${ids}[i] .. ':logs'
+        if #gone >= 500 or i == m then
+          redis.call('DEL', unpack(gone))
+          gone = {}
+        end
+      end
+    end
+  end
+`;
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { recordRunLua } from './record-run.js';
+import { recordRunLua, removeDeliveredLua } from './record-run.js';
 import type { RedisClient } from './connection.js';
 
 /**
@@ -102,21 +102,7 @@ local spec = cjson.decode(ARGV[2])
 -- Removal first: on a full Redis (noeviction) only a script whose first write frees memory
 -- may go on to write more, so the counters below still land when delivery is what frees it.
 local removed = 1
-local m = #spec.remove
-if m > 0 then
-  local tail = redis.call('LRANGE', KEYS[1], -m, -1)
-  if #tail ~= m then removed = 0 end
-  for i = 1, m do
-    if removed == 1 and tail[m - i + 1] ~= spec.remove[i] then removed = 0 end
-  end
-  if removed == 1 then
-    redis.call('LTRIM', KEYS[1], 0, -(m + 1))
-    for i = 1, m do
-      redis.call('DEL', ARGV[1] .. spec.remove[i], ARGV[1] .. spec.remove[i] .. ':logs')
-    end
-  end
-end
-local dropped = 0
+${removeDeliveredLua('KEYS[1]', 'ARGV[1]', 'spec.remove')}local dropped = 0
 ${recordRunLua({ spec: 'spec', breaker: 'KEYS[2]', metrics: 'KEYS[3]', dead: 'KEYS[4]', history: 'KEYS[5]' })}
 return { removed, dropped }
 `);

@@ -1,4 +1,4 @@
-import { RECORD_RUN_TAKE, RELEASE_HEAD, SETTLE_HEAD } from './record-run.js';
+import { RECORD_RUN_TAKE, RELEASE_HEAD, SETTLE_HEAD, removeDeliveredLua } from './record-run.js';
 import { LuaScript } from './scripts.js';
 
 /**
@@ -40,29 +40,7 @@ if f then
   local lockKey = headKey .. ':lock'
   -- On a full Redis (noeviction) the first write of a script decides whether it may write:
   -- LREM, LTRIM and DEL never grow memory, so what follows (counters, a job put back) lands.
-${RELEASE_HEAD}  local m = #f.remove
-  if m > 0 then
-    local tail = redis.call('LRANGE', KEYS[1], -m, -1)
-    if #tail ~= m then removed = 0 end
-    for i = 1, m do
-      if removed == 1 and tail[m - i + 1] ~= f.remove[i] then removed = 0 end
-    end
-    if removed == 1 then
-      redis.call('LTRIM', KEYS[1], 0, -(m + 1))
-      -- One DEL per 500 keys, not one per job: each redis.call, and each command the AOF and
-      -- replicas get, costs as much as the deletion of a small job (a window is 400 jobs).
-      local gone = {}
-      for i = 1, m do
-        gone[#gone + 1] = base .. f.remove[i]
-        gone[#gone + 1] = base .. f.remove[i] .. ':logs'
-        if #gone >= 500 or i == m then
-          redis.call('DEL', unpack(gone))
-          gone = {}
-        end
-      end
-    end
-  end
-${SETTLE_HEAD}${RECORD_RUN_TAKE}end
+${RELEASE_HEAD}${removeDeliveredLua('KEYS[1]', 'base', 'f.remove')}${SETTLE_HEAD}${RECORD_RUN_TAKE}end
 local t = spec.take
 if not t then
   -- Not going on (stopping, backing off): whatever waits is for another worker to take.
