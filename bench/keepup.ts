@@ -9,6 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,60 @@ async function workerProcess(redisUrl: string, name: string, url: string): Promi
   return child;
 }
 
+/**
+ * A process's context switches so far (Linux /proc): the main thread's voluntary ones — about
+ * one per sleep in epoll, so per event the wake-ups it paid — and those of its other threads
+ * (V8's compiler and GC helpers, libuv's pool), whose wake-ups are paid too. 0 elsewhere.
+ */
+function switches(pid: number | undefined): { main: number; others: number } {
+  const count = (task: string): number => {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      const field = (name: string): number =>
+        Number(new RegExp(`${name}:\\s*(\\d+)`).exec(status)?.[1] ?? 0);
+      return (
+        field('voluntary_ctxt_switches') +
+        (task === String(pid) ? 0 : field('nonvoluntary_ctxt_switches'))
+      );
+    } catch {
+      return 0;
+    }
+  };
+  let others = 0;
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`))
+      if (task !== String(pid)) others += count(task);
+  } catch {
+    // not Linux
+  }
+  return { main: count(String(pid)), others };
+}
+
+/** A process's user and system CPU seconds so far (Linux /proc; NaN elsewhere). */
+function cpuSplit(pid: number | undefined): { user: number; system: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / TICKS, system: Number(f[12]) / TICKS };
+  } catch {
+    return { user: NaN, system: NaN };
+  }
+}
+
+/** Clock ticks per second of /proc's times: 100 on every Linux this runs on. */
+const TICKS = 100;
+
+interface PerEvent {
+  /** Worker CPU µs per event. */
+  cpuUs: number;
+  /** Of which in the kernel (system time). */
+  systemUs: number;
+  /** The main thread's voluntary context switches (sleeps) per event. */
+  mainWakes: number;
+  /** Its other threads' context switches per event. */
+  threadWakes: number;
+}
+
 /** Worker CPU µs per event while `produce` runs and until `n` events of `name` are delivered. */
 async function cpuPerEvent(
   admin: RedisClient,
@@ -65,17 +120,25 @@ async function cpuPerEvent(
   url: string,
   n: number,
   produce: () => Promise<void>,
-): Promise<number> {
+): Promise<PerEvent> {
   const worker = await workerProcess(redisUrl, name, url);
   try {
     const cpu0 = cpuSeconds(worker.pid);
+    const s0 = switches(worker.pid);
+    const split0 = cpuSplit(worker.pid);
     worker.stdin?.write('go\n');
     await produce();
     await pollUntil(
       async () => (await readEndpointStats(admin, prefix, name)).successes >= n,
       `${n} events delivered`,
     );
-    return ((cpuSeconds(worker.pid) - cpu0) * 1e6) / n;
+    const s1 = switches(worker.pid);
+    return {
+      cpuUs: ((cpuSeconds(worker.pid) - cpu0) * 1e6) / n,
+      systemUs: ((cpuSplit(worker.pid).system - split0.system) * 1e6) / n,
+      mainWakes: (s1.main - s0.main) / n,
+      threadWakes: (s1.others - s0.others) / n,
+    };
   } finally {
     await stop(worker);
   }
@@ -107,6 +170,10 @@ async function rawPostCpuUs(url: string, n: number, rate: number): Promise<numbe
   return (user + system) / n;
 }
 
+function wakes(e: PerEvent): string {
+  return `; per event, ${e.systemUs.toFixed(0)} us of it system time, ${e.mainWakes.toFixed(2)} sleeps of its main thread, ${e.threadWakes.toFixed(2)} switches of its other threads`;
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'regnotify-kbench-'));
   const redis = await startEmbeddedRedis({
@@ -131,14 +198,15 @@ async function main(): Promise<void> {
       const n = Math.min(1000, BACKLOG - i);
       await backlogSink.writeMany(Array.from({ length: n }, (_, j) => makeEvent(i + j, 'bl')));
     }
-    const backlog = await cpuPerEvent(admin, redis.url, 'backlog', url, BACKLOG, async () => {});
+    const drained = await cpuPerEvent(admin, redis.url, 'backlog', url, BACKLOG, async () => {});
+    const backlog = drained.cpuUs;
     console.log(
-      `draining a ${BACKLOG}-event backlog: ${backlog.toFixed(0)} us of worker CPU per event`,
+      `draining a ${BACKLOG}-event backlog: ${backlog.toFixed(0)} us of worker CPU per event${wakes(drained)}`,
     );
 
     const sink = new DurableSink({ client: producer, prefix, endpoints: [{ name: 'keep' }] });
     let maxPending = 0;
-    const keep = await cpuPerEvent(admin, redis.url, 'keep', url, KEEP_EVENTS, async () => {
+    const kept = await cpuPerEvent(admin, redis.url, 'keep', url, KEEP_EVENTS, async () => {
       const started = performance.now();
       for (let i = 0; i < KEEP_EVENTS; i++) {
         const due = started + (i * 1000) / RATE;
@@ -151,8 +219,9 @@ async function main(): Promise<void> {
         }
       }
     });
+    const keep = kept.cpuUs;
     console.log(
-      `keeping up with ${RATE} events/s (backlog at most ${maxPending}): ${keep.toFixed(0)} us per event = ${(keep / backlog).toFixed(2)} x backlog`,
+      `keeping up with ${RATE} events/s (backlog at most ${maxPending}): ${keep.toFixed(0)} us per event = ${(keep / backlog).toFixed(2)} x backlog${wakes(kept)}`,
     );
     // The floor under target 3: what pacing alone costs a plain undici POST loop on this
     // machine (each POST then starts from an idle process, as a worker's that keeps up does).
@@ -165,6 +234,12 @@ async function main(): Promise<void> {
       keepUpCpuUs: keep,
       backlogCpuUs: backlog,
       keepUpMaxPending: maxPending,
+      keepUpSystemUs: kept.systemUs,
+      backlogSystemUs: drained.systemUs,
+      keepUpMainWakes: kept.mainWakes,
+      keepUpThreadWakes: kept.threadWakes,
+      backlogMainWakes: drained.mainWakes,
+      backlogThreadWakes: drained.threadWakes,
       rawFastCpuUs: fast,
       rawPacedCpuUs: paced,
     });
