@@ -120,6 +120,13 @@ export class NoReplyError extends RegnotifyError {
   }
 }
 
+/** A Lua script answered with something it never answers: a script and its caller disagree. */
+export class ScriptReplyError extends RegnotifyError {
+  constructor(script: string, detail: string) {
+    super('ERR_SCRIPT_REPLY', `${script}: unexpected reply: ${detail}`);
+  }
+}
+
 /**
  * The durable store (Redis) could not take or give the data, or could not promise to keep it;
  * nothing was acknowledged (the ingest answers 503 and the registry retries).

@@ -1,4 +1,4 @@
-import { NoReplyError } from '../errors.js';
+import { NoReplyError, ScriptReplyError } from '../errors.js';
 import type { RedisClient } from './connection.js';
 import { rawFromStored } from './layout.js';
 import type { EndpointKeys } from './names.js';
@@ -28,9 +28,10 @@ export interface TakeSpec {
 const TakeStates = ['events', 'empty', 'busy', 'paused', 'limited', 'none'] as const;
 export type TakeState = (typeof TakeStates)[number];
 
-function takeState(reply: unknown): TakeState {
+/** The take's state as the advance script names it (exported for its test). */
+export function takeState(reply: unknown): TakeState {
   const state = TakeStates.find((s) => s === reply);
-  if (state === undefined) throw new TypeError(`advance script: unexpected state ${String(reply)}`);
+  if (state === undefined) throw new ScriptReplyError('advance script', `state ${String(reply)}`);
   return state;
 }
 

@@ -8,10 +8,19 @@ import { RegnotifyError, toError } from '../../src/errors.js';
 import { createIngestHandler } from '../../src/http/ingest.js';
 import { workersCheck } from '../../src/http/ops.js';
 import { parseListenAddress } from '../../src/http/server.js';
+import { takeState } from '../../src/queue/strict-store.js';
 import { createLogger } from '../../src/log.js';
 import { thrown } from '../helpers/thrown.js';
 
 describe('coded errors', () => {
+  it('a take state the advance script never answers: ERR_SCRIPT_REPLY', () => {
+    expect(takeState('events')).toBe('events');
+    const err = thrown(() => takeState('bogus'));
+    expect(err).toBeInstanceOf(RegnotifyError);
+    expect(err).toMatchObject({ code: 'ERR_SCRIPT_REPLY' });
+    expect((err as Error).message).toBe('advance script: unexpected reply: state bogus');
+  });
+
   it('a listen address that does not parse, or a port out of range: ERR_LISTEN_ADDRESS', () => {
     for (const addr of ['nohost', '127.0.0.1:70000']) {
       const err = thrown(() => parseListenAddress(addr));
