@@ -9,14 +9,16 @@
  * 16 clients fire N manifest GETs (each is one `pull` event), and the clock runs until the
  * receiver has counted every pull event. Two receivers: one that answers at once, and one that
  * answers after 1 ms. Prints events/s per phase and relayed/direct.
- * Run: npm run build && node dist/bench/registry.js [--pulls=5000] [--slow-pulls=2000]
+ * Run: npm run build && node dist/bench/registry.js [--pulls=5000] [--slow-pulls=2000] [--split]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
+import { pino } from 'pino';
 import { freePort } from '../src/embedded/net.js';
+import { startEmbeddedRedis } from '../src/embedded/redis-server.js';
 import { buildOciLayout, OciManifestMediaType } from '../test/helpers/oci-layout.js';
 import type { Registry } from '../test/helpers/registry.js';
 import {
@@ -39,6 +41,7 @@ import {
 import type { ServerChild } from './procs.js';
 
 const CLIENTS = 16;
+const quiet = pino({ level: 'error' });
 const PULLS = numberArg('pulls', 5000);
 const SLOW_PULLS = numberArg('slow-pulls', 2000);
 
@@ -69,17 +72,26 @@ async function renotify(reg: Registry, notifyUrl: string): Promise<void> {
   await reg.restart();
 }
 
-/** `regnotify start` with its own embedded Redis, delivering to `receiver`. */
+/**
+ * `regnotify start` with its own embedded Redis, delivering to `receiver`; with `--split`,
+ * `regnotify ingest` and `regnotify work` as two processes on one redis-server instead.
+ */
 async function startRegnotify(
   dir: string,
   receiver: string,
 ): Promise<{ ingest: string; stop(): Promise<void> }> {
   const port = await freePort();
   const config = path.join(dir, 'regnotify.yml');
+  const split = process.argv.includes('--split');
+  const redis = split
+    ? await startEmbeddedRedis({ dataDir: path.join(dir, 'redis'), port: 0, logger: quiet })
+    : undefined;
   await writeFile(
     config,
     [
-      `redis: { url: '', embedded: { dataDir: '${path.join(dir, 'redis')}', port: 0 } }`,
+      redis
+        ? `redis: { url: '${redis.url}' }`
+        : `redis: { url: '', embedded: { dataDir: '${path.join(dir, 'redis')}', port: 0 } }`,
       `ingest: { addr: '127.0.0.1:${port}' }`,
       'logging: { level: warn }',
       'notifications:',
@@ -89,11 +101,19 @@ async function startRegnotify(
     ].join('\n'),
   );
   const cli = path.join(benchDir, '..', 'workers', 'regnotify.js');
-  const child = spawn(process.execPath, [...profileArgs(), cli, 'start', '--config', config], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitListening(child, port, 'regnotify start');
-  return { ingest: `http://127.0.0.1:${port}/events`, stop: () => stop(child) };
+  const run = (command: string) =>
+    spawn(process.execPath, [...profileArgs(), cli, command, '--config', config], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  const children = split ? [run('ingest'), run('work')] : [run('start')];
+  await waitListening(children[0]!, port, `regnotify ${split ? 'ingest' : 'start'}`);
+  return {
+    ingest: `http://127.0.0.1:${port}/events`,
+    stop: async () => {
+      await Promise.all(children.map((c) => stop(c)));
+      await redis?.stop();
+    },
+  };
 }
 
 /** Events/s from the first GET until the receiver counted every pull of `repo`. */
