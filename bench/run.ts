@@ -41,7 +41,8 @@ interface Row {
   met: boolean;
 }
 
-const x = (n: number) => `${n.toFixed(2)} x`;
+// Three decimals below 10: at two, 0.497 printed as 0.50 beside "NOT met" (goal >= 0.5).
+const x = (n: number) => `${n < 10 ? n.toFixed(3) : n.toFixed(1)} x`;
 
 function rows(f: Partial<Record<Bench, Figures>>): Row[] {
   const out: Row[] = [];
