@@ -5,6 +5,7 @@
  * job of a free repository, at most K held, a dead worker's job back at the head.
  */
 import { describe, expect, it } from 'vitest';
+import { encodeEvent } from '../../src/events/encode.js';
 import type { Event } from '../../src/events/types.js';
 import { endpointKeys } from '../../src/queue/names.js';
 import { repoAdvanceScript } from '../../src/queue/repo-scripts.js';
@@ -134,5 +135,27 @@ describe('the repository take', () => {
       await admin.config('SET', 'maxmemory', '0');
       await admin.config('SET', 'maxmemory-policy', policy);
     }
+  });
+
+  it('reads the repository of a job an earlier version stored as a quoted JSON string', async () => {
+    const name = uniqueName('repoold');
+    // Earlier versions handed BullMQ's add the event text itself when JSON.parse + stringify
+    // would not give its bytes back (Go's \u003c escapes): BullMQ stored it quoted.
+    const old = repoEvent(0, 'a', true);
+    const raw = encodeEvent(old);
+    expect(JSON.stringify(JSON.parse(raw))).not.toBe(raw);
+    await queue(name).add('v1', raw, { jobId: 'old-0' });
+    expect((await client().hget(`${prefix}:{ep-${name}}:old-0`, 'data'))?.startsWith('"')).toBe(
+      true,
+    );
+    await store(name, [repoEvent(1, 'a')]);
+    const s = repoStore(name, 2);
+    const first = await takeOne(s, 'o1');
+    expect(first.eventId).toBe(old.id);
+    expect(first.job).toBe('old-0');
+    // Repository a is held by old-0: had its repository not been read, a1 would be taken now.
+    const second = await takeOne(s, 'o2');
+    expect(second.eventId).toBe('');
+    expect(await client().hget(`${prefix}:{ep-${name}}:old-0`, 'rn:repo')).toBe('a');
   });
 });
