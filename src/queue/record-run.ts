@@ -114,3 +114,25 @@ export function removeDeliveredLua(wait: string, base: string, ids: string): str
   end
 `;
 }
+
+/**
+ * Puts back at the head of `wait` (as BullMQ's stalled checker does, without waiting for a
+ * second check) every job in `active` whose lock is gone — its worker died — counting it in the
+ * job's `stc`; `onHeld` is Lua run for each job still locked (its id in `id`).
+ */
+export function recoverStalledLua(
+  k: { wait: string; active: string; stalled: string; base: string },
+  onHeld = '',
+): string {
+  return `for _, id in ipairs(redis.call('LRANGE', ${k.active}, 0, -1)) do
+  if redis.call('EXISTS', ${k.base} .. id .. ':lock') == 0 then
+    redis.call('LREM', ${k.active}, 1, id)
+    redis.call('SREM', ${k.stalled}, id)
+    if redis.call('EXISTS', ${k.base} .. id) == 1 then
+      redis.call('HINCRBY', ${k.base} .. id, 'stc', 1)
+      redis.call('RPUSH', ${k.wait}, id)
+    end
+${onHeld ? `  else\n${onHeld}` : ''}  end
+end
+`;
+}

@@ -1,5 +1,5 @@
 import { LuaScript } from './scripts.js';
-import { RECORD_RUN_TAKE, RELEASE_HEAD, SETTLE_HEAD } from './record-run.js';
+import { RECORD_RUN_TAKE, RELEASE_HEAD, SETTLE_HEAD, recoverStalledLua } from './record-run.js';
 
 /**
  * `ordering: repository` (docs/ordering.md): events of one repository in acceptance order, one
@@ -71,21 +71,13 @@ end
 -- Jobs in active: locked ones hold their repository; one without its lock was held by a worker
 -- that died, and goes back to the head of wait (as BullMQ's stalled checker puts it back).
 local busy, held = {}, 0
-for _, id in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  if redis.call('EXISTS', base .. id .. ':lock') == 0 then
-    redis.call('LREM', KEYS[2], 1, id)
-    redis.call('SREM', KEYS[5], id)
-    if redis.call('EXISTS', base .. id) == 1 then
-      redis.call('HINCRBY', base .. id, 'stc', 1)
-      redis.call('RPUSH', KEYS[1], id)
-    end
-  else
-    held = held + 1
+${recoverStalledLua(
+  { wait: 'KEYS[1]', active: 'KEYS[2]', stalled: 'KEYS[5]', base: 'base' },
+  `    held = held + 1
     local repo = repoOf(id)
     if repo then busy[repo] = true end
-  end
-end
-if held >= t.k then return { owned, 1, 'busy', 0, 0, dropped } end
+`,
+)}if held >= t.k then return { owned, 1, 'busy', 0, 0, dropped } end
 local out = { owned, 1, 'empty', 0, 0, dropped }
 -- From the head (the right end) in pages: the head's neighbours are usually enough.
 local head, seen, page = nil, 0, 32

@@ -1,4 +1,10 @@
-import { RECORD_RUN_TAKE, RELEASE_HEAD, SETTLE_HEAD, removeDeliveredLua } from './record-run.js';
+import {
+  RECORD_RUN_TAKE,
+  RELEASE_HEAD,
+  SETTLE_HEAD,
+  recoverStalledLua,
+  removeDeliveredLua,
+} from './record-run.js';
 import { LuaScript } from './scripts.js';
 
 /**
@@ -58,17 +64,7 @@ if maxJobs <= tonumber(redis.call('GET', KEYS[4]) or '0') then
 end
 -- A job in active without its lock was held by a worker that died: back to the head of the
 -- queue, as BullMQ's stalled checker does (without waiting for a second check).
-for _, id in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-  if redis.call('EXISTS', base .. id .. ':lock') == 0 then
-    redis.call('LREM', KEYS[2], 1, id)
-    redis.call('SREM', KEYS[5], id)
-    if redis.call('EXISTS', base .. id) == 1 then
-      redis.call('HINCRBY', base .. id, 'stc', 1)
-      redis.call('RPUSH', KEYS[1], id)
-    end
-  end
-end
-if redis.call('LLEN', KEYS[2]) > 0 then return { owned, removed, 'busy', 0, 0, dropped } end
+${recoverStalledLua({ wait: 'KEYS[1]', active: 'KEYS[2]', stalled: 'KEYS[5]', base: 'base' })}if redis.call('LLEN', KEYS[2]) > 0 then return { owned, removed, 'busy', 0, 0, dropped } end
 local out = { owned, removed, 'events', 0, 0, dropped }
 local head
 for _ = 1, 100 do
