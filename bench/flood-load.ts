@@ -4,9 +4,7 @@
  * time: after `seconds` the senders stop starting requests; what is still unanswered
  * `drainMs` later is aborted and counted.
  */
-import type { ChildProcess } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { FloodBody } from './flood-bodies.js';
@@ -119,25 +117,4 @@ export async function runFlood(options: FloodOptions): Promise<PhaseResult> {
 /** Pacing between probes (not synchronisation): a probe every 20 ms at most. */
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port; fails if `child` exits. */
-export async function waitListening(child: ChildProcess, port: number): Promise<void> {
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `ingest exited (${code ?? signal})`));
-  const deadline = performance.now() + 20_000;
-  while (exited === undefined) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (performance.now() > deadline) throw new Error('ingest: not listening after 20 s');
-    await new Promise((r) => setTimeout(r, 50)); // poll interval, bounded by the deadline
-  }
-  throw new Error(exited);
 }

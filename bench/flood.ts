@@ -26,7 +26,8 @@ import { createRedisClient, waitReady } from '../src/queue/connection.js';
 import { readEndpointStats } from '../src/queue/stats.js';
 import { floodBodies } from './flood-bodies.js';
 import type { FloodBody } from './flood-bodies.js';
-import { runFlood, waitListening } from './flood-load.js';
+import { runFlood } from './flood-load.js';
+import { waitListening } from './procs.js';
 import type { PhaseResult } from './flood-load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -68,7 +69,7 @@ async function phase(
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    await waitListening(ingest, port);
+    await waitListening(ingest, port, 'regnotify ingest');
     const result = await runFlood({
       url: `http://127.0.0.1:${port}`,
       senders,
